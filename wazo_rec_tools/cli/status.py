@@ -1,0 +1,113 @@
+"""`wazo-rec status`: can the tool reach the stack, log in, and do its jobs?"""
+
+from __future__ import annotations
+
+import click
+
+from .. import permissions, secrets
+from ..errors import UserError
+from ..wazo.http import ApiError
+from ..wazo.stack import Wazo
+from . import main
+from .context import app, emit_json, output_option
+
+
+def _probe(wazo: Wazo, service: str) -> tuple[bool, str]:
+    """Up means the daemon answered (any status but a gateway error)."""
+    http = wazo._http[service]
+    try:
+        response = http.request("GET", "/status", auth=False, expect=range(100, 600))
+    except ApiError as exc:
+        return False, exc.message
+    if response.status_code in (502, 503, 504):
+        return False, f"HTTP {response.status_code} from {http.base_url}"
+    return True, http.base_url
+
+
+@main.command()
+@output_option
+def status(output: str) -> None:
+    """Reachability of each service, the token, and the ACLs the jobs need."""
+    config = app().config
+    report: dict = {"services": {}, "token": None, "missing_acl": {}}
+    wazo = Wazo(config.stack, retries=0)
+    try:
+        for service in ("auth", "confd", "call-logd", "calld"):
+            up, detail = _probe(wazo, service)
+            report["services"][service] = {"up": up, "detail": detail}
+        if report["services"]["auth"]["up"]:
+            report["token"], wazo = _check_token(wazo)
+        if report["token"] and report["token"]["ok"]:
+            report["missing_acl"] = _missing_acl(wazo, report["token"]["credential"])
+    finally:
+        wazo.close()
+
+    healthy = all(s["up"] for s in report["services"].values()) and bool(
+        report["token"] and report["token"]["ok"]
+    )
+    report["ok"] = healthy
+    if output == "json":
+        emit_json(report)
+    else:
+        _print(report)
+    if not healthy:
+        raise click.exceptions.Exit(1)
+
+
+def _check_token(unauthenticated: Wazo) -> tuple[dict, Wazo]:
+    unauthenticated.close()
+    try:
+        wazo = app().connect()
+        wazo.tokens.get()
+    except UserError as exc:
+        return {"ok": False, "error": str(exc)}, Wazo(app().config.stack, retries=0)
+    credential = (
+        "refresh token" if wazo.tokens.__class__.__name__ == "RefreshTokens" else "password"
+    )
+    info = wazo.tokens.info
+    return (
+        {
+            "ok": True,
+            "credential": credential,
+            "tenant_uuid": (info.get("metadata") or {}).get("tenant_uuid"),
+            "expires_at": info.get("utc_expires_at"),
+        },
+        wazo,
+    )
+
+
+def _missing_acl(wazo: Wazo, credential: str) -> dict[str, list[str]]:
+    config = app().config
+    jobs: dict[str, list[str]] = {}
+    if credential == "refresh token" or secrets.has_refresh_token(config):
+        jobs["export"] = permissions.export_acl(config.export.tenants == "all")
+    if credential == "password":
+        jobs["policy"] = permissions.POLICY + permissions.POLICY_FEATURES
+        jobs["admin"] = permissions.ADMIN
+    wanted = sorted({acl for acls in jobs.values() for acl in acls})
+    try:
+        held = wazo.check_scopes(wanted)
+    except ApiError as exc:
+        return {"(scopes check)": [exc.message]}
+    return {job: [a for a in acls if not held.get(a, False)] for job, acls in jobs.items()}
+
+
+def _print(report: dict) -> None:
+    for service, state in report["services"].items():
+        mark = "up  " if state["up"] else "DOWN"
+        click.echo(f"{service:<10} {mark}  {state['detail']}")
+    token = report["token"]
+    if token is None:
+        click.echo("token      not checked (auth is unreachable)")
+    elif not token["ok"]:
+        click.echo(f"token      FAILED  {token['error']}")
+    else:
+        click.echo(
+            f"token      ok    {token['credential']}, tenant {token['tenant_uuid']}, "
+            f"expires {token['expires_at']} UTC"
+        )
+    for job, missing in report["missing_acl"].items():
+        if missing:
+            click.echo(f"acl        {job}: missing {', '.join(missing)}")
+        else:
+            click.echo(f"acl        {job}: all present")

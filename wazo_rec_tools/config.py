@@ -1,0 +1,211 @@
+"""The configuration file (`config.example.yml`): the stack, the credentials, the export."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictStr,
+    ValidationError,
+    field_validator,
+)
+
+from .errors import InputErrors
+from .yamlsource import Document, load_file, pydantic_problems
+
+DEFAULT_PATH = Path("/etc/wazo-rec-tools/config.yml")
+DEFAULT_STATE_DIR = Path("/var/lib/wazo-rec-tools")
+DEFAULT_CLIENT_ID = "wazo-rec-tools"
+
+# Service locations (product.md "The Wazo APIs"): through nginx, or the daemons on the host.
+SERVICES = {
+    # name: (nginx prefix, direct port, version)
+    "auth": ("/api/auth", 9497, "0.1"),
+    "confd": ("/api/confd", 9486, "1.1"),
+    "call-logd": ("/api/call-logd", 9298, "1.0"),
+    "calld": ("/api/calld", 9500, "1.0"),
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class StackConfig(_Strict):
+    url: StrictStr | None = None
+    verify_certificate: StrictBool | StrictStr = True
+    timeout: Annotated[float, Field(gt=0, le=600, strict=False)] = 10.0
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with https:// (or http://)")
+        if value is not None and ("@" in value.split("//", 1)[1].split("/", 1)[0]):
+            raise ValueError("must not carry credentials; use the auth section")
+        return value.rstrip("/") if value else value
+
+    @field_validator("timeout", mode="before")
+    @classmethod
+    def _timeout(cls, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"expected a number of seconds, got {value!r}")
+        return value
+
+    def base_url(self, service: str) -> str:
+        prefix, port, version = SERVICES[service]
+        if self.url:
+            return f"{self.url}{prefix}/{version}"
+        return f"http://127.0.0.1:{port}/{version}"
+
+
+class AuthConfig(_Strict):
+    refresh_token_file: Path = Field(Path("/etc/wazo-rec-tools/refresh-token"), strict=False)
+    client_id: Annotated[StrictStr, Field(min_length=1, max_length=1024)] = DEFAULT_CLIENT_ID
+    username: StrictStr | None = None
+    password_file: Path | None = Field(None, strict=False)
+
+    @field_validator("refresh_token_file", "password_file", mode="before")
+    @classmethod
+    def _path(cls, value: Any) -> Any:
+        if value is not None and not isinstance(value, str):
+            raise ValueError(f"expected a file path, got {value!r}")
+        return value
+
+
+class ExportConfig(_Strict):
+    schedule: Literal["weekly", "daily"] = "weekly"
+    timezone: StrictStr | None = None
+    catch_up: Annotated[int, Field(ge=1, le=520)] = 4
+    tenants: Literal["all"] | list[StrictStr] = "all"
+    email: StrictStr | None = None
+    state_dir: Path = Field(DEFAULT_STATE_DIR, strict=False)
+    destinations: list[StrictStr] = Field(
+        default_factory=lambda: ["file:///var/lib/wazo-rec-tools/archives"], min_length=1
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. Europe/Paris)") from None
+        return value
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and "@" not in value:
+            raise ValueError(f"not an e-mail address: {value!r}")
+        return value
+
+    @field_validator("destinations")
+    @classmethod
+    def _destinations(cls, value: list[str]) -> list[str]:
+        for url in value:
+            if "://" not in url:
+                raise ValueError(
+                    f"a destination is a URL such as file:///srv/archives, got {url!r}"
+                )
+        return value
+
+    @field_validator("tenants")
+    @classmethod
+    def _tenants(cls, value: Any) -> Any:
+        if isinstance(value, list) and not value:
+            raise ValueError("list at least one tenant, or say `all`")
+        return value
+
+    @field_validator("state_dir", mode="before")
+    @classmethod
+    def _state_dir(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            raise ValueError(f"expected a directory path, got {value!r}")
+        return value
+
+
+class _ConfigModel(_Strict):
+    stack: StackConfig = Field(default_factory=StackConfig)
+    auth: AuthConfig = Field(default_factory=AuthConfig)
+    policy: Path = Field(Path("/etc/wazo-rec-tools/policy.yml"), strict=False)
+    export: ExportConfig = Field(default_factory=ExportConfig)
+
+    @field_validator("policy", mode="before")
+    @classmethod
+    def _policy(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            raise ValueError(f"expected a file path, got {value!r}")
+        return value
+
+
+@dataclass(frozen=True)
+class Config:
+    """The loaded configuration, with relative paths resolved against the file's folder."""
+
+    stack: StackConfig
+    auth: AuthConfig
+    policy: Path
+    export: ExportConfig
+    path: Path | None = None
+    document: Document | None = None
+
+    def where(self, *loc: str | int) -> str:
+        """`file:line:col` of a key, for errors about values read from the config."""
+        if self.document is None:
+            return "(defaults)"
+        mark = self.document.locate(tuple(loc))
+        return f"{self.document.path}:{mark}"
+
+
+def default_path() -> Path:
+    return Path(os.environ.get("WAZO_REC_CONFIG") or DEFAULT_PATH)
+
+
+def load_config(path: Path | str | None = None, *, required: bool = False) -> Config:
+    """Load and validate the config; every problem at once as `file:line:col: message`.
+
+    Without a file at the default path, the defaults apply (on-stack use needs none).
+    """
+    explicit = path is not None or "WAZO_REC_CONFIG" in os.environ
+    cfg_path = Path(path) if path is not None else default_path()
+    if not cfg_path.exists() and not (explicit or required):
+        return Config(StackConfig(), AuthConfig(), _ConfigModel().policy, ExportConfig())
+    doc = load_file(cfg_path)
+    data = doc.data if doc.data is not None else {}
+    if not isinstance(data, dict):
+        raise InputErrors([f"{cfg_path}:1:1: the configuration must be a mapping of sections"])
+    try:
+        model = _ConfigModel.model_validate(data)
+    except ValidationError as exc:
+        raise InputErrors(pydantic_problems(doc, exc)) from None
+    base = cfg_path.resolve().parent
+
+    def resolve(p: Path | None) -> Path | None:
+        return p if p is None or p.is_absolute() else base / p
+
+    auth = model.auth.model_copy(
+        update={
+            "refresh_token_file": resolve(model.auth.refresh_token_file),
+            "password_file": resolve(model.auth.password_file),
+        }
+    )
+    export = model.export.model_copy(update={"state_dir": resolve(model.export.state_dir)})
+    return Config(
+        stack=model.stack,
+        auth=auth,
+        policy=resolve(model.policy),
+        export=export,
+        path=cfg_path,
+        document=doc,
+    )

@@ -1,0 +1,45 @@
+"""The ACLs each job of the tool needs (auth.md §5-§6), for `status` and `export setup`."""
+
+from __future__ import annotations
+
+EXPORT = [
+    "call-logd.cdr.recordings.media.export.create",
+    "call-logd.exports.*.read",  # `*` spans one segment: the download ACL is separate
+    "call-logd.exports.*.download.read",
+    "call-logd.cdr.read",  # the manifest lists the window's recordings
+]
+EXPORT_ALL_TENANTS = ["auth.tenants.read"]
+
+POLICY = [
+    "auth.tenants.read",
+    "confd.users.read",
+    "confd.users.*.update",
+    "confd.groups.read",
+    "confd.groups.*.update",
+    "confd.queues.read",
+    "confd.queues.*.update",
+    "call-logd.retention.read",
+    "call-logd.retention.update",
+]
+POLICY_FEATURES = [
+    "confd.extensions.features.read",
+    "confd.extensions.features.*.update",
+    "confd.asterisk.features.applicationmap.get",  # confd.md §0: `get`, not the spec's `read`
+    "confd.asterisk.features.applicationmap.update",
+]
+
+ADMIN = [
+    "call-logd.cdr.read",
+    "call-logd.cdr.*.read",
+    "call-logd.cdr.*.recordings.*.media.read",
+    "call-logd.cdr.*.recordings.*.media.delete",
+    "call-logd.cdr.recordings.media.delete",
+    "call-logd.retention.read",
+    "call-logd.retention.update",
+    "calld.calls.read",
+    "calld.calls.*.record.*.update",
+]
+
+
+def export_acl(all_tenants: bool) -> list[str]:
+    return EXPORT + (EXPORT_ALL_TENANTS if all_tenants else [])

@@ -1,0 +1,92 @@
+"""wazo-confd: users, groups, queues, the *26 feature extension and the *3 applicationmap key.
+
+confd.md: every PUT reloads Asterisk modules, so callers PUT only objects that change, with
+minimal partial bodies. The two body rules below protect real stacks and are enforced here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .http import HttpClient
+
+USER_RECORD_FIELDS = (
+    "call_record_outgoing_internal_enabled",
+    "call_record_outgoing_external_enabled",
+    "call_record_incoming_internal_enabled",
+    "call_record_incoming_external_enabled",
+    "online_call_record_enabled",
+)
+
+
+class ConfdClient:
+    def __init__(self, http: HttpClient):
+        self.http = http
+
+    # -- users -----------------------------------------------------------------------------
+
+    def users(
+        self, *, tenant: str | None = None, recurse: bool = False, page_size: int = 1000
+    ) -> Iterator[dict]:
+        # confd.md §2: the list returns full users, recording fields included; no `view`
+        return self.http.paginate(
+            "/users", params={"recurse": recurse}, tenant=tenant, page_size=page_size
+        )
+
+    def get_user(self, user: str | int, *, tenant: str | None = None) -> dict:
+        return self.http.get_json(f"/users/{user}", tenant=tenant)
+
+    def update_user(self, user_uuid: str, body: dict) -> None:
+        if "call_record_enabled" in body:
+            # confd.md §2: rejected together with call_record_*_enabled; deprecated anyway
+            raise ValueError(
+                "call_record_enabled must not be sent; use the four call_record_* fields"
+            )
+        # never ?recursive=true (confd.md §2: it drops groups and lines)
+        self.http.request("PUT", f"/users/{user_uuid}", json=body, expect=(204,))
+
+    # -- groups ----------------------------------------------------------------------------
+
+    def groups(self, *, tenant: str | None = None, recurse: bool = False) -> Iterator[dict]:
+        return self.http.paginate("/groups", params={"recurse": recurse}, tenant=tenant)
+
+    def get_group(self, group_uuid: str) -> dict:
+        return self.http.get_json(f"/groups/{group_uuid}")
+
+    def update_group(self, group_uuid: str, body: dict) -> None:
+        if "ignore_forward" not in body:
+            # confd.md §3: a group PUT without ignore_forward resets it to false
+            raise ValueError("a group PUT must carry the group's current ignore_forward")
+        self.http.request("PUT", f"/groups/{group_uuid}", json=body, expect=(204,))
+
+    # -- queues (int id only: confd.md §4) ---------------------------------------------------
+
+    def queues(self, *, tenant: str | None = None, recurse: bool = False) -> Iterator[dict]:
+        return self.http.paginate("/queues", params={"recurse": recurse}, tenant=tenant)
+
+    def get_queue(self, queue_id: int) -> dict:
+        return self.http.get_json(f"/queues/{int(queue_id)}")
+
+    def update_queue(self, queue_id: int, body: dict) -> None:
+        self.http.request("PUT", f"/queues/{int(queue_id)}", json=body, expect=(204,))
+
+    # -- global features (master tenant only: confd.md §6) ----------------------------------
+
+    def extension_features(self, *, feature: str | None = None) -> list[dict]:
+        params = {"feature": feature} if feature else None
+        return list(self.http.paginate("/extensions/features", params=params))
+
+    def update_extension_feature(self, uuid: str, body: dict) -> None:
+        # confd.md §5: by uuid since wazo-23.12
+        self.http.request("PUT", f"/extensions/features/{uuid}", json=body, expect=(204,))
+
+    def applicationmap(self) -> dict[str, str]:
+        return self.http.get_json("/asterisk/features/applicationmap").get("options", {})
+
+    def put_applicationmap(self, options: dict[str, str]) -> None:
+        # confd.md §5: full replacement of the section; the caller sends every key back
+        if "togglerecord" not in options:
+            raise ValueError("the applicationmap must keep its togglerecord key")
+        self.http.request(
+            "PUT", "/asterisk/features/applicationmap", json={"options": options}, expect=(204,)
+        )

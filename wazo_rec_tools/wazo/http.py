@@ -1,0 +1,354 @@
+"""The HTTP layer every Wazo call goes through.
+
+One session per stack, timeouts on every call, retries with backoff for idempotent methods
+(connection failures, 502/503/504), one token renewal on 401, the `Wazo-Tenant` header on
+request, and one exception type, `ApiError`, carrying the server's message whatever its shape.
+The token travels in the `X-Auth-Token` header only; exceptions and logs never carry it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import requests
+
+from ..errors import UserError
+
+if TYPE_CHECKING:
+    from .tokens import TokenSource
+
+log = logging.getLogger(__name__)
+
+IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE"})
+RETRY_STATUSES = frozenset({502, 503, 504})
+CHUNK = 1024 * 1024
+_REDACTED = "***"
+
+
+class ApiError(UserError):
+    """A Wazo request that failed: HTTP error status, or no answer at all (status None)."""
+
+    def __init__(
+        self,
+        service: str,
+        method: str,
+        path: str,
+        status: int | None,
+        message: str,
+        *,
+        error_id: str | None = None,
+        details: dict | None = None,
+    ):
+        self.service = service
+        self.method = method
+        self.path = path
+        self.status = status
+        self.message = message
+        self.error_id = error_id
+        self.details = details or {}
+        where = f"{service}: {method} {path}"
+        what = f"{status}: {message}" if status is not None else message
+        super().__init__(f"{where} -> {what}")
+
+
+@dataclass
+class Download:
+    size: int
+    sha256: str
+
+
+@dataclass
+class _Redactor:
+    """Strings that must never leave the process (tokens, passwords)."""
+
+    secrets: set[str] = field(default_factory=set)
+
+    def __call__(self, text: str) -> str:
+        for secret in self.secrets:
+            if secret:
+                text = text.replace(secret, _REDACTED)
+        return text
+
+
+def error_message(response: requests.Response) -> tuple[str, str | None, dict]:
+    """The server's message, whatever the service's error shape (see the fact sheets)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.reason or f"HTTP {response.status_code}", None, {}
+    if isinstance(body, list):  # confd.md §7: a list of strings
+        return "; ".join(str(item) for item in body) or response.reason, None, {}
+    if isinstance(body, dict):
+        if "reason" in body and "message" not in body:  # auth.md §7 legacy shape
+            reason = body["reason"]
+            text = "; ".join(map(str, reason)) if isinstance(reason, list) else str(reason)
+            return text, None, {}
+        message = str(body.get("message") or response.reason)
+        details = body.get("details") if isinstance(body.get("details"), dict) else {}
+        if body.get("error_id") == "invalid-data" and details:
+            # call-logd.md §10: the useful part of a validation error is in details
+            message = f"{message} ({_summarise_details(details)})"
+        return message, body.get("error_id"), details
+    if isinstance(body, str) and body:
+        return body, None, {}
+    return response.reason or f"HTTP {response.status_code}", None, {}
+
+
+def _summarise_details(details: dict) -> str:
+    parts = []
+    for key, value in details.items():
+        if isinstance(value, dict) and "message" in value:
+            parts.append(f"{key}: {value['message']}")
+        elif isinstance(value, list):
+            msgs = [v.get("message", str(v)) if isinstance(v, dict) else str(v) for v in value]
+            parts.append(f"{key}: {', '.join(msgs)}")
+        else:
+            parts.append(f"{key}: {value}")
+    return "; ".join(parts)
+
+
+class HttpClient:
+    """Requests to one Wazo service under one base URL."""
+
+    def __init__(
+        self,
+        service: str,
+        base_url: str,
+        session: requests.Session,
+        *,
+        timeout: float = 10.0,
+        tokens: TokenSource | None = None,
+        retries: int = 3,
+        backoff: float = 0.25,
+        redact: _Redactor | None = None,
+    ):
+        self.service = service
+        self.base_url = base_url.rstrip("/")
+        self.session = session
+        self.timeout = timeout
+        self.tokens = tokens
+        self.retries = retries
+        self.backoff = backoff
+        self.redact = redact or _Redactor()
+
+    # -- the one request path -------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        tenant: str | None = None,
+        expect: Iterable[int] = (200, 201, 202, 204),
+        stream: bool = False,
+        auth: bool = True,
+        headers: dict[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> requests.Response:
+        method = method.upper()
+        shown_path = self.redact(path)
+        expect = tuple(expect)
+        attempts = 1 + (self.retries if method in IDEMPOTENT else 0)
+        renewed = False
+        attempt = 0
+        while True:
+            attempt += 1
+            send_headers = {"Accept": "application/json"}
+            token = None
+            if auth and self.tokens is not None:
+                token = self.tokens.get()
+                send_headers["X-Auth-Token"] = token
+            if tenant:
+                send_headers["Wazo-Tenant"] = tenant
+            if headers:
+                send_headers.update(headers)
+            try:
+                response = self.session.request(
+                    method,
+                    self.base_url + path,
+                    params=_encode_params(params),
+                    json=json,
+                    headers=send_headers,
+                    timeout=timeout or self.timeout,
+                    stream=stream,
+                )
+            except requests.RequestException as exc:
+                if attempt < attempts:
+                    self._sleep(attempt, f"{type(exc).__name__}")
+                    continue
+                raise ApiError(
+                    self.service, method, shown_path, None, self._describe_failure(exc)
+                ) from None
+            status = response.status_code
+            if status in expect:
+                return response
+            if status in RETRY_STATUSES and attempt < attempts:
+                response.close()
+                self._sleep(attempt, f"HTTP {status}")
+                continue
+            if status == 401 and token is not None and not renewed and self.tokens.renewable:
+                response.close()
+                renewed = True
+                self.tokens.renew(stale=token)
+                attempt -= 1  # a renewal is not a retry
+                continue
+            raise self._error(method, shown_path, response)
+
+    def _error(self, method: str, path: str, response: requests.Response) -> ApiError:
+        message, error_id, details = error_message(response)
+        if response.status_code == 401:
+            # confd.md §7: the 401 body may be the token itself; say what it means instead
+            message = (
+                "unauthorized: the token was refused (expired, missing permission "
+                "or tenant not visible to it)"
+                if error_id in (None, "unauthorized")
+                else message
+            )
+        return ApiError(
+            self.service,
+            method,
+            path,
+            response.status_code,
+            self.redact(message),
+            error_id=error_id,
+            details=json_safe(details, self.redact),
+        )
+
+    def _describe_failure(self, exc: requests.RequestException) -> str:
+        base = self.redact(self.base_url)
+        if isinstance(exc, requests.exceptions.SSLError):
+            return f"TLS certificate check failed for {base} (see stack.verify_certificate)"
+        if isinstance(exc, requests.Timeout):
+            return f"no answer from {base} within {self.timeout:g}s"
+        if isinstance(exc, requests.ConnectionError):
+            return f"cannot connect to {base} (is the service running?)"
+        return f"request failed: {type(exc).__name__}"
+
+    def _sleep(self, attempt: int, why: str) -> None:
+        delay = self.backoff * (2 ** (attempt - 1))
+        log.debug("%s: retrying after %s in %.2fs", self.service, why, delay)
+        time.sleep(delay)
+
+    # -- conveniences ---------------------------------------------------------------------
+
+    def get_json(self, path: str, *, params: dict | None = None, tenant: str | None = None) -> Any:
+        return self.request("GET", path, params=params, tenant=tenant, expect=(200,)).json()
+
+    def paginate(
+        self,
+        path: str,
+        *,
+        params: dict | None = None,
+        tenant: str | None = None,
+        page_size: int = 1000,
+        items_key: str = "items",
+    ) -> Iterator[dict]:
+        """Every item of a `{items, total}` list, one page at a time (limit/offset)."""
+        offset = 0
+        while True:
+            page_params = dict(params or {}, limit=page_size, offset=offset)
+            body = self.get_json(path, params=page_params, tenant=tenant)
+            items = body.get(items_key) or []
+            yield from items
+            offset += len(items)
+            total = body.get("filtered", body.get("total"))
+            if len(items) < page_size or (total is not None and offset >= total):
+                return
+
+    def download(
+        self,
+        path: str,
+        dest: Path,
+        *,
+        params: dict | None = None,
+        tenant: str | None = None,
+        progress: Any = None,
+    ) -> Download:
+        """Stream a body to `dest` (never whole in memory), fsync it, return size and sha256.
+
+        A stream cut half-way is fetched again from the start (GET is idempotent).
+        """
+        for attempt in range(1, self.retries + 2):
+            response = self.request(
+                "GET", path, params=params, tenant=tenant, expect=(200,), stream=True
+            )
+            digest = hashlib.sha256()
+            size = 0
+            try:
+                with response, open(dest, "wb") as out:
+                    for chunk in response.iter_content(CHUNK):
+                        out.write(chunk)
+                        digest.update(chunk)
+                        size += len(chunk)
+                        if progress is not None:
+                            progress(len(chunk))
+                    out.flush()
+                    os.fsync(out.fileno())
+            except requests.RequestException as exc:
+                if attempt <= self.retries:
+                    self._sleep(attempt, f"{type(exc).__name__} during download")
+                    continue
+                raise ApiError(
+                    self.service,
+                    "GET",
+                    self.redact(path),
+                    None,
+                    f"download interrupted: {type(exc).__name__}",
+                ) from None
+            expected = response.headers.get("Content-Length")
+            if (
+                expected is not None
+                and int(expected) != size
+                and "Content-Encoding" not in response.headers
+            ):
+                raise ApiError(
+                    self.service,
+                    "GET",
+                    self.redact(path),
+                    200,
+                    f"download truncated: {size} of {expected} bytes",
+                )
+            return Download(size=size, sha256=digest.hexdigest())
+        raise AssertionError("unreachable")
+
+
+def _encode_params(params: dict[str, Any] | None) -> dict[str, str] | None:
+    """Query values as Wazo expects them: booleans as true/false, None left out."""
+    if not params:
+        return None
+    encoded = {}
+    for key, value in params.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            encoded[key] = "true" if value else "false"
+        elif hasattr(value, "isoformat"):
+            encoded[key] = value.isoformat()
+        else:
+            encoded[key] = str(value)
+    return encoded
+
+
+def json_safe(value: Any, redact: _Redactor) -> Any:
+    """A copy of an error's details with every secret replaced."""
+    return json.loads(redact(json.dumps(value)))
+
+
+def make_session(verify: bool | str, pool_size: int = 32) -> requests.Session:
+    session = requests.Session()
+    session.verify = verify
+    adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=pool_size)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers["User-Agent"] = "wazo-rec-tools"
+    return session
