@@ -188,5 +188,5 @@ def test_password_from_environment(tmp_path, monkeypatch):
 def test_no_password_source_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.delenv("WAZO_REC_PASSWORD", raising=False)
     config = load_config(write(tmp_path, "auth:\n  username: admin\n"))
-    with pytest.raises(UserError, match="set auth.password_file or WAZO_REC_PASSWORD"):
+    with pytest.raises(UserError, match=r"set auth\.password_file or WAZO_REC_PASSWORD"):
         secrets.password(config, interactive=False)

@@ -32,6 +32,7 @@ class CallLogdState:
     retention: tenant uuid -> {cdr_days, export_days, recording_days} (None = unset).
     fail_next_exports: the next N exports end in `error`, without a file.
     export_compression: the zipfile constant used for export archives.
+    sent_emails: {to, export_uuid, tenant_uuid} for each finished export that had an `email`.
     """
 
     cdrs: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -42,6 +43,7 @@ class CallLogdState:
     default_retention: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_RETENTION))
     fail_next_exports: int = 0
     export_compression: int = zipfile.ZIP_DEFLATED
+    sent_emails: list[dict[str, str]] = field(default_factory=list)
 
     def next_cdr_id(self) -> int:
         return max(self.cdrs, default=0) + 1

@@ -1,0 +1,86 @@
+"""`wazo-rec sandbox`: the embedded emulated Wazo stack, standalone."""
+
+from __future__ import annotations
+
+import os
+import signal
+import tempfile
+import threading
+from pathlib import Path
+
+import click
+
+from ..sandbox import Sandbox, SeedSpec
+from . import main
+
+
+def write_client_files(sandbox: Sandbox, directory: Path) -> Path:
+    """A config (and its 0600 password file) that points the tool at `sandbox`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    password = directory / "password"
+    fd = os.open(password, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(Sandbox.ADMIN_PASSWORD + "\n")
+    os.chmod(password, 0o600)
+    config = directory / "config.yml"
+    config.write_text(
+        "# Points wazo-rec-tools at a local sandbox stack.\n"
+        f"stack:\n  url: {sandbox.url}\n"
+        f"auth:\n  username: {Sandbox.ADMIN_USERNAME}\n  password_file: password\n"
+        "  refresh_token_file: refresh-token\n"
+        "policy: policy.yml\n"
+        "export:\n  state_dir: state\n  destinations: [file://"
+        + str(directory / "archives")
+        + "]\n"
+    )
+    return config
+
+
+@main.command()
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=9497,
+    show_default=True,
+    help="Port on 127.0.0.1 (0 picks a free one).",
+)
+@click.option(
+    "--users",
+    type=click.IntRange(0, 1_000_000),
+    default=40,
+    show_default=True,
+    help="Users in all, spread over the tenants.",
+)
+@click.option("--tenants", type=click.IntRange(1, 100), default=2, show_default=True)
+@click.option(
+    "--latency", type=click.FloatRange(0, 10), default=0.0, help="Seconds added to every request."
+)
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write the client config [default: a temporary folder].",
+)
+def sandbox(port: int, users: int, tenants: int, latency: float, directory: Path | None) -> None:
+    """Run the embedded emulated Wazo stack until interrupted.
+
+    Prints a config that points wazo-rec at it (admin root, password in a 0600 file).
+    """
+    directory = directory or Path(tempfile.mkdtemp(prefix="wazo-rec-sandbox-"))
+    stack = Sandbox(SeedSpec(users=users, tenants=tenants), port=port, latency=latency)
+    stack.start()
+    try:
+        config = write_client_files(stack, directory)
+        click.echo(f"Sandbox Wazo stack on {stack.url} ({users} users, {tenants} tenants)")
+        click.echo(f"Config written to {config}:\n")
+        click.echo(config.read_text())
+        click.echo(f"Try: wazo-rec -c {config} status")
+        click.echo("Ctrl-C stops it.")
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        try:
+            stop.wait()
+        except KeyboardInterrupt:
+            pass
+    finally:
+        stack.stop()

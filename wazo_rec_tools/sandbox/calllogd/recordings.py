@@ -1,0 +1,142 @@
+"""Recording media: download, delete one, delete in bulk (call-logd.md §8)."""
+
+import re
+from typing import Any
+
+from ..routing import Request, Response, Router, xivo_error
+from .cdr import PREFIX, find_cdr, parse_cdr_id
+from .media import iter_media, media_size
+from .schemas import invalid_data
+from .tenancy import requested_tenant, tenant_scope
+
+_MEDIA_PATH = f"{PREFIX}/cdr/{{cdr_id}}/recordings/{{recording_uuid}}/media"
+_MEDIA_ACL = "call-logd.cdr.{cdr_id}.recordings.{recording_uuid}.media"
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+def _find_recording(req: Request) -> tuple[dict[str, Any], dict[str, Any]]:
+    cdr_id = parse_cdr_id(req.path_params["cdr_id"])
+    recording_uuid = req.path_params["recording_uuid"]
+    tenant = requested_tenant(req, query_extractor=True)
+    cdr = find_cdr(req, cdr_id, tenant_scope(req, tenant, recurse=True))
+    for recording in cdr["recordings"]:
+        if recording["uuid"] == recording_uuid:
+            return cdr, recording
+    raise xivo_error(
+        404,
+        "recording-not-found",
+        f"Recording not found: {recording_uuid}",
+        {"cdr_id": cdr_id, "recording_uuid": recording_uuid},
+    )
+
+
+def _byte_range(header: str | None, size: int) -> tuple[int, int] | None | bool:
+    """(first, last) for one satisfiable range; None to serve it all; False if unsatisfiable."""
+    if not header:
+        return None
+    match = _RANGE.match(header.strip())
+    if not match:
+        return None  # several ranges or a malformed header: the whole file, like werkzeug
+    first, last = match.groups()
+    if not first and not last:
+        return None
+    if not first:
+        suffix = int(last)
+        if suffix == 0:
+            return False
+        return max(size - suffix, 0), size - 1
+    start = int(first)
+    end = int(last) if last else size - 1
+    if start >= size or end < start:
+        return False
+    return start, min(end, size - 1)
+
+
+def get_media(req: Request) -> Response:
+    with req.sandbox.store.lock:
+        _, recording = _find_recording(req)
+        if recording["deleted"]:
+            raise xivo_error(
+                400,
+                "recording-media-not-found",
+                f"Recording media not found: {recording['uuid']}",
+                {"recording_uuid": recording["uuid"]},
+            )
+        recording_uuid = recording["uuid"]
+        filename = recording["filename"]
+        size = media_size(req.sandbox.store.calllogd.media_size(recording_uuid))
+
+    byte_range = _byte_range(req.headers.get("Range"), size)
+    if byte_range is False:
+        return Response(
+            status=416, body=b"", content_type="text/html", headers={"Content-Range": f"bytes */{size}"}
+        )
+    headers = {"Accept-Ranges": "bytes"}
+    if byte_range is None:
+        headers["Content-Disposition"] = f"attachment; filename={filename}"
+        return Response(
+            stream=lambda: iter_media(recording_uuid, size),
+            length=size,
+            content_type="audio/wav",
+            headers=headers,
+        )
+    first, last = byte_range
+    # call-logd.md §8: a Range request is answered inline, 206
+    headers["Content-Disposition"] = f"inline; filename={filename}"
+    headers["Content-Range"] = f"bytes {first}-{last}/{size}"
+    return Response(
+        status=206,
+        stream=lambda: iter_media(recording_uuid, size, first, last),
+        length=last - first + 1,
+        content_type="audio/wav",
+        headers=headers,
+    )
+
+
+def delete_media(req: Request) -> Response:
+    with req.sandbox.store.lock:
+        _, recording = _find_recording(req)
+        # call-logd.md §8: a media already gone is still 204
+        recording["deleted"] = True
+    return Response(status=204)
+
+
+def delete_bulk_media(req: Request) -> Response:
+    body = req.json()
+    cdr_ids = body.get("cdr_ids") if isinstance(body, dict) else None
+    if not isinstance(cdr_ids, list) or not cdr_ids:
+        raise invalid_data(
+            {
+                "cdr_ids": {
+                    "message": "Length must be between 1 and",
+                    "constraint_id": "length",
+                    "constraint": {"min": 1},
+                }
+            }
+        )
+    if not all(isinstance(cdr_id, int) and not isinstance(cdr_id, bool) for cdr_id in cdr_ids):
+        raise invalid_data(
+            {"cdr_ids": {"message": "Not a valid integer.", "constraint_id": "type", "constraint": "integer"}}
+        )
+    tenant = requested_tenant(req)
+    tenants = tenant_scope(req, tenant, recurse=True)
+    with req.sandbox.store.lock:
+        # every CDR is checked before anything is deleted (call-logd.md §8)
+        cdrs = [find_cdr(req, cdr_id, tenants) for cdr_id in cdr_ids]
+        for cdr in cdrs:
+            for recording in cdr["recordings"]:
+                recording["deleted"] = True
+    return Response(status=204)
+
+
+def register(router: Router) -> None:
+    router.route("GET", _MEDIA_PATH, service="call-logd", acl=f"{_MEDIA_ACL}.read")(get_media)
+    router.route("DELETE", _MEDIA_PATH, service="call-logd", acl=f"{_MEDIA_ACL}.delete")(
+        delete_media
+    )
+    router.route(
+        "DELETE",
+        f"{PREFIX}/cdr/recordings/media",
+        service="call-logd",
+        acl="call-logd.cdr.recordings.media.delete",
+    )(delete_bulk_media)

@@ -1,0 +1,218 @@
+"""Query-string and body validation the way call-logd's marshmallow schemas do it.
+
+Every error of a request is collected, then one 400 `invalid-data` carries them all, keyed by
+field (call-logd.md §10). Unknown parameters are ignored (`unknown=EXCLUDE`).
+"""
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from ..routing import ApiFault, xivo_error
+
+CALL_DIRECTIONS = ("internal", "inbound", "outbound")
+CALL_STATUSES = ("answered", "blocked", "voicemail", "unknown")
+CDR_FIELDS = (
+    "id",
+    "tenant_uuid",
+    "start",
+    "end",
+    "answered",
+    "answer",
+    "duration",
+    "call_direction",
+    "call_status",
+    "conversation_id",
+    "destination_details",
+    "destination_extension",
+    "destination_internal_context",
+    "destination_internal_extension",
+    "destination_line_id",
+    "destination_name",
+    "destination_user_uuid",
+    "requested_name",
+    "requested_context",
+    "requested_extension",
+    "requested_internal_context",
+    "requested_internal_extension",
+    "requested_user_uuid",
+    "source_extension",
+    "source_internal_context",
+    "source_internal_name",
+    "source_internal_extension",
+    "source_line_id",
+    "source_name",
+    "source_user_uuid",
+    "tags",
+    "recordings",
+)
+# call-logd.md §7: any CDR field except end, tags and recordings
+ORDERABLE_FIELDS = tuple(name for name in CDR_FIELDS if name not in ("end", "tags", "recordings"))
+
+_TRUE = {"t", "true", "on", "y", "yes", "1"}
+_FALSE = {"f", "false", "off", "n", "no", "0"}
+_NUMBER = re.compile(r"^_?[0-9]+_?$")
+_CONVERSATION_ID = re.compile(r"^[0-9]+\.[0-9]+$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def invalid_data(details: dict[str, Any]) -> ApiFault:
+    return xivo_error(400, "invalid-data", "Sent data is invalid", details)
+
+
+def _type_error(kind: str, message: str) -> dict[str, Any]:
+    return {"message": message, "constraint_id": "type", "constraint": kind}
+
+
+class Fields:
+    """Reads typed values out of a flat mapping, collecting the errors."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.values = values
+        self.errors: dict[str, Any] = {}
+
+    def raise_errors(self) -> None:
+        if self.errors:
+            raise invalid_data(self.errors)
+
+    def datetime(self, name: str) -> datetime | None:
+        value = self.values.get(name)
+        if value is None:
+            return None
+        parsed = parse_datetime(value)
+        if parsed is None:
+            self.errors[name] = _type_error("datetime", "Not a valid datetime.")
+        return parsed
+
+    def boolean(self, name: str, default: bool | None = None) -> bool | None:
+        value = self.values.get(name)
+        if value is None:
+            return default
+        text = str(value).lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        self.errors[name] = _type_error("boolean", "Not a valid boolean.")
+        return default
+
+    def integer(self, name: str, default: int | None = None, minimum: int = 0) -> int | None:
+        value = self.values.get(name)
+        if value is None:
+            return default
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            self.errors[name] = _type_error("integer", "Not a valid integer.")
+            return default
+        if number < minimum:
+            self.errors[name] = {
+                "message": f"Must be greater than or equal to {minimum}.",
+                "constraint_id": "range",
+                "constraint": {"min": minimum},
+            }
+            return default
+        return number
+
+    def one_of(self, name: str, choices: tuple[str, ...], default: str | None = None) -> str | None:
+        value = self.values.get(name)
+        if value is None:
+            return default
+        if value not in choices:
+            self.errors[name] = {
+                "message": f"Must be one of: {', '.join(choices)}.",
+                "constraint_id": "enum",
+                "constraint": {"choices": list(choices)},
+            }
+            return default
+        return value
+
+    def pattern(self, name: str, regex: re.Pattern[str]) -> str | None:
+        value = self.values.get(name)
+        if value is None:
+            return None
+        if not regex.match(value):
+            self.errors[name] = {
+                "message": "String does not match expected pattern.",
+                "constraint_id": "regex",
+                "constraint": regex.pattern,
+            }
+            return None
+        return value
+
+    def comma_list(self, name: str) -> list[str] | None:
+        value = self.values.get(name)
+        if value is None:
+            return None
+        return [item for item in value.split(",") if item]
+
+
+def parse_datetime(value: str) -> datetime | None:
+    """marshmallow 3.18 DateTime: a date and a time are required; naive means UTC (§2)."""
+    value = value.strip()
+    if len(value) < 16 or value[10] not in "Tt ":
+        return None  # a bare date is rejected (call-logd.md §0)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def listing_filters(fields: Fields) -> dict[str, Any]:
+    """The filters shared by GET /cdr and the export POST (`CDRListingBase`, call-logd.md §2)."""
+    return {
+        "from": fields.datetime("from"),
+        "until": fields.datetime("until"),
+        "search": fields.values.get("search"),
+        "call_direction": fields.one_of("call_direction", CALL_DIRECTIONS),
+        "number": fields.pattern("number", _NUMBER),
+        "tags": fields.comma_list("tags"),
+        "user_uuids": fields.comma_list("user_uuid"),
+        "from_id": fields.integer("from_id"),
+        "recurse": fields.boolean("recurse", default=False),
+    }
+
+
+def cdr_list_request(params: dict[str, str]) -> dict[str, Any]:
+    """`CDRListRequestSchema` (call-logd.md §7)."""
+    fields = Fields(params)
+    request = listing_filters(fields)
+    request.update(
+        limit=fields.integer("limit", default=1000),
+        offset=fields.integer("offset", default=0),
+        order=fields.one_of("order", ORDERABLE_FIELDS, default="start"),
+        direction=fields.one_of("direction", ("asc", "desc"), default="desc"),
+        distinct=fields.one_of("distinct", ("peer_exten",)),
+        recorded=fields.boolean("recorded"),
+        format=fields.one_of("format", ("csv", "json")),
+        conversation_id=fields.pattern("conversation_id", _CONVERSATION_ID),
+        call_status=fields.one_of("call_status", CALL_STATUSES),
+        requested_internal_extension=params.get("requested_internal_extension"),
+        requested_internal_context=params.get("requested_internal_context"),
+    )
+    fields.raise_errors()
+    return request
+
+
+def export_request(params: dict[str, str], body: Any) -> dict[str, Any]:
+    """`RecordingMediaExportRequestSchema` plus the `{"cdr_ids": [...]}` body (call-logd.md §2)."""
+    fields = Fields(params)
+    request = listing_filters(fields)
+    request["email"] = fields.pattern("email", _EMAIL)
+    if "email" in fields.errors:
+        fields.errors["email"] = _type_error("email", "Not a valid email address.")
+    request["cdr_ids"] = None
+    if not isinstance(body, dict):
+        fields.errors["_schema"] = [_type_error("dict", "Invalid input type.")]
+    elif body.get("cdr_ids"):
+        # `[]` or null means no id filter; digit strings are coerced (call-logd.md §2)
+        ids = body["cdr_ids"]
+        try:
+            if not isinstance(ids, list) or any(isinstance(item, bool) for item in ids):
+                raise ValueError
+            request["cdr_ids"] = {int(item) for item in ids}
+        except (TypeError, ValueError):
+            fields.errors["cdr_ids"] = _type_error("integer", "Not a valid integer.")
+    fields.raise_errors()
+    return request

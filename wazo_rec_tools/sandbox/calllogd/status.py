@@ -1,0 +1,20 @@
+"""GET /status (call-logd.md §9)."""
+
+from ..routing import Request, Response, Router
+from .cdr import PREFIX
+
+
+def get_status(req: Request) -> Response:
+    return Response(
+        json={
+            "bus_consumer": {"status": "ok"},
+            "task_queue": {"status": "ok"},
+            "service_token": {"status": "ok"},
+        }
+    )
+
+
+def register(router: Router) -> None:
+    router.route("GET", f"{PREFIX}/status", service="call-logd", acl="call-logd.status.read")(
+        get_status
+    )
