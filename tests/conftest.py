@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from tests.support import connect
 from wazo_rec_tools.cli import main
-from wazo_rec_tools.config import StackConfig
 from wazo_rec_tools.sandbox import Sandbox, SeedSpec
 from wazo_rec_tools.wazo.stack import Wazo
 
@@ -24,11 +24,6 @@ def sandbox(tmp_path_factory) -> Iterator[Sandbox]:
         yield sb
     finally:
         sb.stop()
-
-
-def connect(sandbox: Sandbox, username: str = Sandbox.ADMIN_USERNAME, **kwargs) -> Wazo:
-    wazo = Wazo(StackConfig(url=sandbox.url, timeout=5), backoff=0.01, **kwargs)
-    return wazo.login(username, Sandbox.ADMIN_PASSWORD)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import connect
+from tests.support import connect
 from wazo_rec_tools.sandbox import Sandbox
 from wazo_rec_tools.wazo.http import ApiError
 

@@ -29,7 +29,7 @@ def test_cdr_list_limit_defaults_to_1000_server_side(sandbox, wazo):
 
 def test_export_post_sends_an_empty_body_and_explicit_offsets(sandbox, wazo):
     now = sandbox.clock()
-    uuid = wazo.calllogd.create_export(from_=now - timedelta(days=60), until=now)
+    uuid = wazo.calllogd.create_export(from_=now - timedelta(days=60), until=now, recurse=True)
     assert uuid
     (post,) = sandbox.log.find(method="POST", path=EXPORT)
     assert post.body == {}
@@ -89,7 +89,7 @@ def test_export_belongs_to_the_token_tenant_so_download_with_the_sub_tenant_is_4
 def test_download_while_pending_is_202_not_an_archive(sandbox, wazo, tmp_path):
     sandbox.export_delay = 30
     now = sandbox.clock()
-    uuid = wazo.calllogd.create_export(from_=now - timedelta(days=60), until=now)
+    uuid = wazo.calllogd.create_export(from_=now - timedelta(days=60), until=now, recurse=True)
     with pytest.raises(ApiError) as info:
         wazo.calllogd.download_export(uuid, tmp_path / "e.zip")
     assert info.value.status == 202 and info.value.error_id == "export-not-done-yet"
@@ -98,7 +98,7 @@ def test_download_while_pending_is_202_not_an_archive(sandbox, wazo, tmp_path):
 def test_failed_export_downloads_as_404(sandbox, wazo, tmp_path):
     sandbox.store.calllogd.fail_next_exports = 1
     now = sandbox.clock()
-    uuid = wazo.calllogd.create_export(from_=now - timedelta(days=60), until=now)
+    uuid = wazo.calllogd.create_export(from_=now - timedelta(days=60), until=now, recurse=True)
     while wazo.calllogd.get_export(uuid)["status"] not in ("finished", "error"):
         time.sleep(0.05)
     assert wazo.calllogd.get_export(uuid)["status"] == "error"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import connect
+from tests.support import connect
 from wazo_rec_tools.wazo.http import ApiError
 
 USERS = r"/api/confd/1\.1/users"

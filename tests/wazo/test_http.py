@@ -7,7 +7,7 @@ import tracemalloc
 
 import pytest
 
-from tests.conftest import connect
+from tests.support import connect
 from wazo_rec_tools.config import StackConfig
 from wazo_rec_tools.sandbox import Sandbox
 from wazo_rec_tools.wazo.http import ApiError
@@ -189,7 +189,7 @@ def test_wazo_tenant_header_is_sent_when_asked(sandbox, wazo):
 def test_download_streams_with_bounded_memory(sandbox, wazo, tmp_path):
     cdr = next(c for c in wazo.calllogd.cdrs(recurse=True, recorded=True) if c["recordings"])
     recording = next(r for r in cdr["recordings"] if not r["deleted"])
-    sandbox.store.calllogd.set_recording_size(recording["uuid"], 40 * 1024 * 1024)
+    sandbox.store.calllogd.set_media_size(recording["uuid"], 40 * 1024 * 1024)
     tracemalloc.start()
     result = wazo.calllogd.download_recording(cdr["id"], recording["uuid"], tmp_path / "r.wav")
     _, peak = tracemalloc.get_traced_memory()

@@ -50,7 +50,9 @@ def _step(config: Path, *args: str, expect: tuple[int, ...] = (0,)) -> int:
 
 @main.command()
 @click.option("--users", type=click.IntRange(1, 100_000), default=40, show_default=True)
-@click.option("--keep", is_flag=True, help="Leave the sandbox running at the end (Ctrl-C stops it).")
+@click.option(
+    "--keep", is_flag=True, help="Leave the sandbox running at the end (Ctrl-C stops it)."
+)
 def demo(users: int, keep: bool) -> None:
     """Start the sandbox and show status, plan → apply → plan, and an export, against it."""
     workdir = Path(tempfile.mkdtemp(prefix="wazo-rec-demo-"))

@@ -29,7 +29,7 @@ class Window:
     def __post_init__(self) -> None:
         if self.start.tzinfo is None or self.end.tzinfo is None:
             raise ValueError("window bounds must be timezone-aware")
-        if self.end <= self.start:
+        if self.end_utc <= self.start_utc:
             raise ValueError(f"window ends before it starts: {self.start} >= {self.end}")
 
     @property
@@ -37,13 +37,25 @@ class Window:
         """The window's identity: its bounds as UTC instants (zone and kind do not matter)."""
         return utc_text(self.start), utc_text(self.end)
 
+    # Arithmetic and comparisons go through UTC: between two datetimes sharing one tzinfo,
+    # Python compares wall-clock times and would make every week 168 hours long.
+    @property
+    def start_utc(self) -> datetime:
+        return self.start.astimezone(UTC)
+
+    @property
+    def end_utc(self) -> datetime:
+        return self.end.astimezone(UTC)
+
     @property
     def hours(self) -> float:
-        return (self.end - self.start).total_seconds() / 3600
+        return (self.end_utc - self.start_utc).total_seconds() / 3600
 
     @property
     def label(self) -> str:
-        """`2026-03-23_2026-03-30` (local dates; times only when a bound is not midnight)."""
+        """`2026-03-23_2026-03-30`: local dates (times too for a one-off bound off midnight)."""
+        if self.kind != "adhoc":
+            return f"{self.start:%Y-%m-%d}_{self.end:%Y-%m-%d}"
         return f"{_bound_label(self.start)}_{_bound_label(self.end)}"
 
     def __str__(self) -> str:
@@ -127,7 +139,7 @@ def due_windows(
     window = last_complete(now, schedule, zone)
     picked: list[Window] = []
     for _ in range(catch_up):
-        if done_until is not None and window.start < done_until:
+        if done_until is not None and window.start_utc < done_until.astimezone(UTC):
             break
         if window.key not in done_keys:
             picked.append(window)
@@ -135,7 +147,7 @@ def due_windows(
     skipped = 0
     first_skipped = None
     if done_until is not None:
-        while window.start >= done_until and skipped < _SKIPPED_COUNT_LIMIT:
+        while window.start_utc >= done_until.astimezone(UTC) and skipped < _SKIPPED_COUNT_LIMIT:
             if window.key not in done_keys:
                 skipped += 1
                 first_skipped = window
@@ -152,9 +164,9 @@ def adhoc_window(start: datetime, end: datetime, now: datetime, zone: tzinfo) ->
     """
     start = _aware(start, zone)
     end = _aware(end, zone)
-    if end <= start:
+    if end.astimezone(UTC) <= start.astimezone(UTC):
         raise ValueError(f"--until ({end.isoformat()}) must be after --from ({start.isoformat()})")
-    if end > now:
+    if end.astimezone(UTC) > now.astimezone(UTC):
         raise ValueError(
             f"the window {start.isoformat()} .. {end.isoformat()} has not ended yet; "
             "only complete windows are exported"

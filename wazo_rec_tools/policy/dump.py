@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from ..errors import UserError
 from .inventory import Group, Inventory, Queue, Tenant, User, by_tenant
 from .model import DTMF, FEATURE_EXTEN, POLICY_VERSION, USER_FIELDS, is_glob
 
@@ -24,13 +25,29 @@ HEADER = (
 )
 
 
+class _Flow(dict):
+    """A mapping written on one line (`{users: [alice], ...}`), as in policy.example.yml."""
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+_Dumper.add_representer(
+    _Flow,
+    lambda dumper, data: dumper.represent_mapping("tag:yaml.org,2002:map", data, flow_style=True),
+)
+
+
 @dataclass
 class Dump:
     policy: dict[str, Any]
     notes: list[str] = field(default_factory=list)  # what the policy could not express
 
     def yaml(self) -> str:
-        text = yaml.safe_dump(self.policy, sort_keys=False, allow_unicode=True, width=100)
+        text = yaml.dump(
+            self.policy, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100
+        )
         return HEADER + text
 
 
@@ -54,13 +71,15 @@ def dump_policy(inventory: Inventory, tenants: Iterable[Tenant] | None = None) -
         if queues.get(tenant.uuid):
             section["queues"] = _toggles(queues[tenant.uuid], _queue_key)
         retention = inventory.retention.get(tenant.uuid)
-        kept = {k: v for k, v in (retention.as_dict() if retention else {}).items() if v is not None}
+        kept = {
+            k: v for k, v in (retention.as_dict() if retention else {}).items() if v is not None
+        }
         if kept:
-            section["retention"] = kept
+            section["retention"] = _Flow(kept)
         if len(section) > 1:
             sections.append(section)
     result.policy["tenants"] = sections
-    result.policy["safety"] = {"max_change_percent": 30}
+    result.policy["safety"] = _Flow(max_change_percent=30)
     return result
 
 
@@ -68,7 +87,7 @@ def _features(inventory: Inventory, notes: list[str]) -> dict[str, Any]:
     features: dict[str, Any] = {}
     feature = inventory.callrecord
     if feature is not None:
-        callrecord: dict[str, Any] = {"enabled": feature.enabled}
+        callrecord: dict[str, Any] = _Flow(enabled=feature.enabled)
         if FEATURE_EXTEN.fullmatch(feature.exten):
             callrecord["exten"] = feature.exten
         else:
@@ -78,7 +97,7 @@ def _features(inventory: Inventory, notes: list[str]) -> dict[str, Any]:
     if options is not None and "togglerecord" in options:
         dtmf = options["togglerecord"].split(",", 1)[0]
         if DTMF.fullmatch(dtmf):
-            features["togglerecord"] = {"exten": dtmf}
+            features["togglerecord"] = _Flow(exten=dtmf)
         else:
             notes.append(f"togglerecord key {dtmf!r} is not a DTMF sequence: left unmanaged")
     return features
@@ -87,7 +106,11 @@ def _features(inventory: Inventory, notes: list[str]) -> dict[str, Any]:
 def _tenant_ref(tenant: Tenant, tenants: list[Tenant]) -> str:
     """The slug when it names only this tenant (uuid > slug > name precedence), else the uuid."""
     slug = tenant.slug
-    if slug and not any(t.uuid == slug for t in tenants) and [t.slug for t in tenants].count(slug) == 1:
+    if (
+        slug
+        and not any(t.uuid == slug for t in tenants)
+        and [t.slug for t in tenants].count(slug) == 1
+    ):
         return slug
     return tenant.uuid
 
@@ -114,20 +137,22 @@ def _users(users: list[User], groups: list[Group]) -> dict[str, Any]:
             if len(values) == 1 and (value := values.pop()) != defaults[f]:
                 shared[f] = value
         if shared:
-            rules.append({"match": {"groups": [label]}, "set": shared})
+            rules.append({"match": _Flow(groups=[label]), "set": _Flow(shared)})
             for i in members:
                 expected[i].update(shared)
 
     # then each set of users with the same remaining overrides
     overrides: dict[tuple[tuple[str, bool], ...], list[User]] = {}
     for user, wanted in zip(users, expected, strict=True):
-        residual = tuple((f, getattr(user, f)) for f in USER_FIELDS if getattr(user, f) != wanted[f])
+        residual = tuple(
+            (f, getattr(user, f)) for f in USER_FIELDS if getattr(user, f) != wanted[f]
+        )
         if residual:
             overrides.setdefault(residual, []).append(user)
     names = _UserNames(users)
     for residual, members in sorted(overrides.items(), key=lambda kv: (-len(kv[1]), kv[0])):
         refs = sorted(names.ref(u) for u in members)
-        rules.append({"match": {"users": refs}, "set": dict(residual)})
+        rules.append({"match": _Flow(users=refs), "set": _Flow(residual)})
 
     section: dict[str, Any] = {"defaults": defaults}
     if rules:
@@ -151,11 +176,11 @@ class _UserNames:
 def _toggles(objects: list[Any], key: Any) -> dict[str, Any]:
     default = _most_common(o.dtmf_record_toggle for o in objects)
     items = {
-        key(o, objects): {"dtmf_record_toggle": o.dtmf_record_toggle}
+        key(o, objects): _Flow(dtmf_record_toggle=o.dtmf_record_toggle)
         for o in objects
         if o.dtmf_record_toggle != default
     }
-    section: dict[str, Any] = {"defaults": {"dtmf_record_toggle": default}}
+    section: dict[str, Any] = {"defaults": _Flow(dtmf_record_toggle=default)}
     if items:
         section["items"] = dict(sorted(items.items()))
     return section
@@ -178,7 +203,7 @@ def _queue_key(queue: Queue, queues: list[Queue]) -> str:
     if queue.name.strip() and sum(q.name == queue.name for q in queues) == 1:
         return queue.name
     label = queue.label
-    if label.strip() and sum(q.label == label for q in queues) == 1:
-        if not any(q.name == label for q in queues):
-            return label
-    raise ValueError(f"queue {queue.id} has no unique name or label to be named by")
+    unique = sum(q.label == label for q in queues) == 1
+    if label.strip() and unique and not any(q.name == label for q in queues):
+        return label
+    raise UserError(f"queue {queue.id} has no unique name or label: the policy cannot name it")

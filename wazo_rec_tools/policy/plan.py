@@ -118,7 +118,7 @@ def build_plan(desired: Desired) -> Plan:
                     "applicationmap",
                     None,
                     "applicationmap",
-                    "applicationmap",
+                    "togglerecord",
                     fields,
                     {"options": dict(options)},
                 )
@@ -143,15 +143,14 @@ def build_plan(desired: Desired) -> Plan:
         for queue, settings in sorted(tenant_state.queues, key=lambda q: (q[0].name, q[0].id)):
             fields = _diff_object(queue, settings)
             if fields:
-                name = queue.label or queue.name
-                changes.append(Change("queue", tenant, queue.id, name, fields))
+                changes.append(Change("queue", tenant, queue.id, queue.name, fields))
         if tenant_state.retention is not None:
             scope += 1
             current = tenant_state.current_retention.as_dict()
             fields = _diff(current, tenant_state.retention)
             if fields:
                 changes.append(
-                    Change("retention", tenant, tenant.uuid, "retention", fields, current)
+                    Change("retention", tenant, tenant.uuid, tenant.display, fields, current)
                 )
     return Plan(tuple(changes), scope, desired.max_change_percent, tuple(desired.warnings))
 

@@ -20,12 +20,15 @@ def value_text(value: Any) -> str:
 
 
 def summary_line(plan: Plan) -> str:
+    scope = plan.objects_in_scope
     if plan.empty:
-        return f"No changes: the {plan.objects_in_scope} objects in scope match the policy."
+        return f"No changes: the stack matches the policy ({_objects(scope)} in scope)."
     counts = ", ".join(f"{PLURALS[kind]} {n}" for kind, n in plan.counts().items())
-    n = len(plan.changes)
-    noun = "object" if n == 1 else "objects"
-    return f"Plan: {n} {noun} to change ({counts}), {plan.objects_in_scope} in scope."
+    return f"Plan: {_objects(len(plan.changes))} to change ({counts}), {scope} in scope."
+
+
+def _objects(n: int) -> str:
+    return f"{n} object" if n == 1 else f"{n} objects"
 
 
 def render_text(plan: Plan, *, colour: bool = False) -> str:

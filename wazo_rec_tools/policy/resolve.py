@@ -33,7 +33,7 @@ from .inventory import (
     by_tenant,
 )
 from .load import LoadedPolicy, Loc
-from .model import CALL_RECORD_FIELDS, TenantPolicy, ToggleSettings, is_glob
+from .model import CALL_RECORD_FIELDS, USER_FIELDS, TenantPolicy, ToggleSettings, is_glob
 
 Setting = tuple[Any, str]  # (desired value, origin such as "defaults" or "rule 2")
 Settings = dict[str, Setting]
@@ -80,7 +80,7 @@ def resolve(loaded: LoadedPolicy, inventory: Inventory, *, tenant: str | None = 
     desired = Desired([], max_change_percent=policy.safety.max_change_percent)
     desired.warnings.extend(loaded.warnings)
 
-    only = _find_tenant(inventory.tenants, tenant).uuid if tenant is not None else None
+    only = find_tenant(inventory.tenants, tenant).uuid if tenant is not None else None
     users = by_tenant(inventory.users)
     groups = by_tenant(inventory.groups)
     queues = by_tenant(inventory.queues)
@@ -88,7 +88,7 @@ def resolve(loaded: LoadedPolicy, inventory: Inventory, *, tenant: str | None = 
     for i, tenant_policy in enumerate(policy.tenants):
         loc: Loc = ("tenants", i, "tenant")
         try:
-            found = _find_tenant(inventory.tenants, tenant_policy.tenant)
+            found = find_tenant(inventory.tenants, tenant_policy.tenant)
         except UserError as exc:
             problems.append(loaded.error(loc, str(exc)))
             continue
@@ -125,7 +125,7 @@ def resolve(loaded: LoadedPolicy, inventory: Inventory, *, tenant: str | None = 
     return desired
 
 
-def _find_tenant(tenants: list[Tenant], ref: str) -> Tenant:
+def find_tenant(tenants: list[Tenant], ref: str) -> Tenant:
     for attribute in ("uuid", "slug", "name"):
         found = [t for t in tenants if getattr(t, attribute) == ref]
         if len(found) == 1:
@@ -218,6 +218,7 @@ class _TenantScope:
                     origin, values, _ = layers[i]
                     for name, value in values.items():
                         settings[name] = (value, origin)
+                settings = {f: settings[f] for f in USER_FIELDS if f in settings}
                 merged[key] = (settings, tuple(layers[i][0] for i in key))
             settings, origins = merged[key]
             desired.append(DesiredUser(user, settings, origins))
@@ -285,10 +286,12 @@ class _TenantScope:
         cdr, recording = effective["cdr_days"], effective["recording_days"]
         if cdr is not None and recording is not None and recording > cdr:
             # call-logd.md §9: the PUT carries all three keys and is refused
+            key = "recording_days" if "recording_days" in managed else "cdr_days"
+            other = "cdr_days" if key == "recording_days" else "recording_days"
             self.error(
-                ("retention",),
-                f"recording_days {recording} would exceed cdr_days {cdr} "
-                f"(the current value of tenant {self.tenant.display!r}): set both",
+                ("retention", key),
+                f"recording_days {recording} would exceed cdr_days {cdr}, given the current "
+                f"{other} of tenant {self.tenant.display!r} (call-logd refuses it): set both",
             )
         return {k: (v, "retention") for k, v in managed.items()}
 

@@ -7,6 +7,7 @@ minimal partial bodies. The two body rules below protect real stacks and are enf
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from .http import HttpClient
 
@@ -26,11 +27,19 @@ class ConfdClient:
     # -- users -----------------------------------------------------------------------------
 
     def users(
-        self, *, tenant: str | None = None, recurse: bool = False, page_size: int = 1000
+        self,
+        *,
+        tenant: str | None = None,
+        recurse: bool = False,
+        page_size: int = 1000,
+        **filters: Any,
     ) -> Iterator[dict]:
-        # confd.md §2: the list returns full users, recording fields included; no `view`
+        """Full users, recording fields included (confd.md §2: no `view`).
+
+        `filters`: confd.md §1 exact-match columns, e.g. username=..., email=...
+        """
         return self.http.paginate(
-            "/users", params={"recurse": recurse}, tenant=tenant, page_size=page_size
+            "/users", params={**filters, "recurse": recurse}, tenant=tenant, page_size=page_size
         )
 
     def get_user(self, user: str | int, *, tenant: str | None = None) -> dict:

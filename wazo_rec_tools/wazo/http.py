@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -26,6 +27,21 @@ if TYPE_CHECKING:
     from .tokens import TokenSource
 
 log = logging.getLogger(__name__)
+
+
+class _TokenPathFilter(logging.Filter):
+    """urllib3 logs request lines at DEBUG; auth.md §2 puts tokens in some paths."""
+
+    _pattern = re.compile(r"(/token/)[^/\s?\"]+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "/token/" in message:
+            record.msg, record.args = self._pattern.sub(r"\1***", message), None
+        return True
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(_TokenPathFilter())
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({502, 503, 504})
@@ -202,24 +218,27 @@ class HttpClient:
                 self.tokens.renew(stale=token)
                 attempt -= 1  # a renewal is not a retry
                 continue
-            raise self._error(method, shown_path, response)
+            raise self._error(method, shown_path, response, token is not None)
 
-    def _error(self, method: str, path: str, response: requests.Response) -> ApiError:
+    def _error(
+        self, method: str, path: str, response: requests.Response, authenticated: bool
+    ) -> ApiError:
         message, error_id, details = error_message(response)
-        if response.status_code == 401:
-            # confd.md §7: the 401 body may be the token itself; say what it means instead
+        message = self.redact(message)
+        if response.status_code == 401 and authenticated:
+            # confd.md §7: a 401 body may be the token itself; say what it means instead
             message = (
                 "unauthorized: the token was refused (expired, missing permission "
                 "or tenant not visible to it)"
-                if error_id in (None, "unauthorized")
-                else message
             )
+            if details.get("required_access"):
+                message += f"; it needs {details['required_access']}"
         return ApiError(
             self.service,
             method,
             path,
             response.status_code,
-            self.redact(message),
+            message,
             error_id=error_id,
             details=json_safe(details, self.redact),
         )

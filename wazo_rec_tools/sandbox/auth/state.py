@@ -19,6 +19,7 @@ class AuthState:
         emails [{address, confirmed, main}], enabled, authentication_method, policies [uuid]}.
     policies: uuid -> {uuid, tenant_uuid, name, slug, description, acl, read_only, shared}.
     tokens: access token -> TokenInfo (an expired token is treated as unknown).
+    xivo_uuid: the stack's uuid, shown in token data.
     refresh_tokens: refresh token -> {token, client_id, user_uuid, tenant_uuid, created_at,
         mobile, metadata}; at most one per (user, client_id) (auth.md §1).
     """
@@ -28,6 +29,7 @@ class AuthState:
     tokens: dict[str, TokenInfo] = field(default_factory=dict)
     refresh_tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
     usernames: dict[str, str] = field(default_factory=dict)
+    xivo_uuid: str = ""
 
     def add_user(self, user: dict[str, Any]) -> dict[str, Any]:
         self.users[user["uuid"]] = user

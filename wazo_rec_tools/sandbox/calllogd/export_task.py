@@ -5,15 +5,21 @@ other half, then finished (or error). The zip is real: `<spool_dir>/<uuid>.zip` 
 `<cdr_id>/<recording filename>`, the media generated and streamed into it chunk by chunk.
 """
 
+from __future__ import annotations
+
 import threading
 import time
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .media import iter_media, media_size
+
+if TYPE_CHECKING:
+    from .. import Sandbox
+    from ..store import Store
 
 # Check every this many chunks that the sandbox still exists (its spool dir goes on stop).
 _LIVENESS_CHUNKS = 64
@@ -51,7 +57,7 @@ def write_archive(path: Path, recordings: list[ExportedRecording], compression: 
                     entry.write(chunk)
 
 
-def _set_status(store: Any, export_uuid: str, status: str, path: Path | None = None) -> bool:
+def _set_status(store: Store, export_uuid: str, status: str, path: Path | None = None) -> bool:
     """Move the export on; False when it was purged meanwhile."""
     with store.lock:
         export = store.calllogd.exports.get(export_uuid)
@@ -63,13 +69,17 @@ def _set_status(store: Any, export_uuid: str, status: str, path: Path | None = N
         if status == "finished" and export.get("email"):
             # call-logd.md §3: the link is e-mailed once the export is finished
             store.calllogd.sent_emails.append(
-                {"to": export["email"], "export_uuid": export_uuid, "tenant_uuid": export["tenant_uuid"]}
+                {
+                    "to": export["email"],
+                    "export_uuid": export_uuid,
+                    "tenant_uuid": export["tenant_uuid"],
+                }
             )
         return True
 
 
 def run_export(
-    sandbox: Any,
+    sandbox: Sandbox,
     export_uuid: str,
     recordings: list[ExportedRecording],
     *,
@@ -100,7 +110,7 @@ def run_export(
 
 
 def start_export(
-    sandbox: Any,
+    sandbox: Sandbox,
     export_uuid: str,
     recordings: list[ExportedRecording],
     *,

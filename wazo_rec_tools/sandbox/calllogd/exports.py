@@ -10,7 +10,7 @@ from . import queries
 from .cdr import PREFIX
 from .export_task import ExportedRecording, start_export
 from .schemas import export_request
-from .state import export_filename
+from .state import CallLogdState, export_filename
 from .tenancy import requested_tenant, tenant_scope
 
 _NOT_DONE = ("pending", "processing")
@@ -47,7 +47,7 @@ def _export_not_found(export_uuid: str) -> ApiFault:
 
 
 def _recordings_to_export(
-    cdrs: list[dict[str, Any]], state: Any
+    cdrs: list[dict[str, Any]], state: CallLogdState
 ) -> list[ExportedRecording]:
     exported = []
     for cdr in sorted(cdrs, key=lambda cdr: cdr["id"]):

@@ -55,7 +55,7 @@ def media_size(size: int) -> int:
 def iter_media(
     recording_uuid: str, size: int, start: int = 0, end: int | None = None
 ) -> Iterator[bytes]:
-    """Bytes [start, end] (inclusive) of the recording's WAV file, in chunks of CHUNK_SIZE at most."""
+    """Bytes [start, end] (inclusive) of the recording's WAV file, in chunks of CHUNK_SIZE."""
     size = media_size(size)
     end = size - 1 if end is None else min(end, size - 1)
     position = start

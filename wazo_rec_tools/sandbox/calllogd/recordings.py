@@ -30,8 +30,12 @@ def _find_recording(req: Request) -> tuple[dict[str, Any], dict[str, Any]]:
     )
 
 
-def _byte_range(header: str | None, size: int) -> tuple[int, int] | None | bool:
-    """(first, last) for one satisfiable range; None to serve it all; False if unsatisfiable."""
+class RangeNotSatisfiable(Exception):
+    """A Range header that asks for nothing inside the file: 416."""
+
+
+def _byte_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """(first, last) of the one range asked for, or None to serve the whole file."""
     if not header:
         return None
     match = _RANGE.match(header.strip())
@@ -43,12 +47,12 @@ def _byte_range(header: str | None, size: int) -> tuple[int, int] | None | bool:
     if not first:
         suffix = int(last)
         if suffix == 0:
-            return False
+            raise RangeNotSatisfiable
         return max(size - suffix, 0), size - 1
     start = int(first)
     end = int(last) if last else size - 1
     if start >= size or end < start:
-        return False
+        raise RangeNotSatisfiable
     return start, min(end, size - 1)
 
 
@@ -66,10 +70,14 @@ def get_media(req: Request) -> Response:
         filename = recording["filename"]
         size = media_size(req.sandbox.store.calllogd.media_size(recording_uuid))
 
-    byte_range = _byte_range(req.headers.get("Range"), size)
-    if byte_range is False:
+    try:
+        byte_range = _byte_range(req.headers.get("Range"), size)
+    except RangeNotSatisfiable:
         return Response(
-            status=416, body=b"", content_type="text/html", headers={"Content-Range": f"bytes */{size}"}
+            status=416,
+            body=b"",
+            content_type="text/html; charset=utf-8",
+            headers={"Content-Range": f"bytes */{size}"},
         )
     headers = {"Accept-Ranges": "bytes"}
     if byte_range is None:
@@ -116,7 +124,13 @@ def delete_bulk_media(req: Request) -> Response:
         )
     if not all(isinstance(cdr_id, int) and not isinstance(cdr_id, bool) for cdr_id in cdr_ids):
         raise invalid_data(
-            {"cdr_ids": {"message": "Not a valid integer.", "constraint_id": "type", "constraint": "integer"}}
+            {
+                "cdr_ids": {
+                    "message": "Not a valid integer.",
+                    "constraint_id": "type",
+                    "constraint": "integer",
+                }
+            }
         )
     tenant = requested_tenant(req)
     tenants = tenant_scope(req, tenant, recurse=True)

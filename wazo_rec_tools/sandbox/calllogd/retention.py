@@ -5,11 +5,11 @@ from typing import Any
 from ..routing import Request, Response, Router
 from .cdr import PREFIX
 from .schemas import invalid_data
-from .state import RETENTION_KEYS
+from .state import RETENTION_KEYS, CallLogdState
 from .tenancy import requested_tenant
 
 
-def retention_view(state: Any, tenant_uuid: str) -> dict[str, Any]:
+def retention_view(state: CallLogdState, tenant_uuid: str) -> dict[str, Any]:
     days = state.tenant_retention(tenant_uuid)
     view: dict[str, Any] = {"tenant_uuid": tenant_uuid}
     view.update({key: days.get(key) for key in RETENTION_KEYS})
@@ -21,7 +21,15 @@ def _load_retention(body: Any) -> dict[str, int | None]:
     """`RetentionSchema`: ints >= 0 or null; omitted keys become null; read-only keys ignored."""
     if not isinstance(body, dict):
         raise invalid_data(
-            {"_schema": [{"message": "Invalid input type.", "constraint_id": "type", "constraint": "dict"}]}
+            {
+                "_schema": [
+                    {
+                        "message": "Invalid input type.",
+                        "constraint_id": "type",
+                        "constraint": "dict",
+                    }
+                ]
+            }
         )
     errors: dict[str, Any] = {}
     days: dict[str, int | None] = {}
@@ -31,12 +39,20 @@ def _load_retention(body: Any) -> dict[str, int | None]:
             days[key] = None
             continue
         if isinstance(value, bool) or not isinstance(value, int | str):
-            errors[key] = {"message": "Not a valid integer.", "constraint_id": "type", "constraint": "integer"}
+            errors[key] = {
+                "message": "Not a valid integer.",
+                "constraint_id": "type",
+                "constraint": "integer",
+            }
             continue
         try:
             number = int(value)
         except ValueError:
-            errors[key] = {"message": "Not a valid integer.", "constraint_id": "type", "constraint": "integer"}
+            errors[key] = {
+                "message": "Not a valid integer.",
+                "constraint_id": "type",
+                "constraint": "integer",
+            }
             continue
         if number < 0:
             errors[key] = {

@@ -1,11 +1,17 @@
 """Seed call-logd: a history of CDRs with recordings for every tenant that has users."""
 
+from __future__ import annotations
+
 import random
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .state import recording_filename
+
+if TYPE_CHECKING:
+    from ..seed import SeedSpec
+    from ..store import Store
 
 _DIRECTIONS = ("internal", "inbound", "outbound")
 _DIRECTION_WEIGHTS = (4, 4, 2)
@@ -106,7 +112,11 @@ def _draft_cdr(
     elif status == "voicemail":
         details = {"type": "voicemail"}
     else:
-        details = {"type": "user", "user_uuid": destination["uuid"], "user_name": destination["name"]}
+        details = {
+            "type": "user",
+            "user_uuid": destination["uuid"],
+            "user_name": destination["name"],
+        }
 
     internal_destination = direction != "outbound"
     return {
@@ -163,7 +173,7 @@ def _finish(draft: dict[str, Any], cdr_id: int) -> dict[str, Any]:
     return cdr
 
 
-def seed(store: Any, rng: random.Random, spec: Any) -> None:
+def seed(store: Store, rng: random.Random, spec: SeedSpec) -> None:
     """`spec.cdrs_per_week` CDRs per tenant with users, for `spec.weeks` weeks before `spec.now`."""
     state = store.calllogd
     state.default_media_size = spec.recording_size

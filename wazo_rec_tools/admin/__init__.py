@@ -1,0 +1,1 @@
+"""On-stack admin jobs: recordings, retention, live calls, refresh tokens. No click here."""

@@ -1,0 +1,428 @@
+"""The export journal: one SQLite row per tenant and window, and the run lock.
+
+Every state change is one committed transaction (WAL, synchronous=FULL), and files are fsynced
+before the row that points at them is written, so a process killed at any moment leaves a
+journal that tells the truth: at worst a step is done again, never skipped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from ..errors import UserError
+from .windows import Window
+
+Status = Literal["launched", "ready", "downloaded", "delivered", "empty", "failed"]
+STATUSES: tuple[Status, ...] = ("launched", "ready", "downloaded", "delivered", "empty", "failed")
+DONE: frozenset[str] = frozenset({"delivered", "empty"})
+
+# Which status may follow which; None is "no row yet".
+_NEXT: dict[str | None, frozenset[str]] = {
+    None: frozenset({"launched", "empty", "failed"}),
+    "launched": frozenset({"launched", "ready", "failed"}),
+    "ready": frozenset({"downloaded", "failed"}),
+    "downloaded": frozenset({"delivered", "failed"}),
+    "failed": frozenset({"launched", "empty", "failed", "delivered"}),
+    "delivered": frozenset(),
+    "empty": frozenset(),
+}
+
+DB_NAME = "journal.sqlite3"
+LOCK_NAME = "export.lock"
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS windows (
+    tenant_uuid   TEXT NOT NULL,
+    from_utc      TEXT NOT NULL,
+    until_utc     TEXT NOT NULL,
+    tenant_slug   TEXT NOT NULL,
+    window_from   TEXT NOT NULL,
+    window_until  TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    status        TEXT NOT NULL,
+    export_uuid   TEXT,
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    archive_path  TEXT,
+    manifest_path TEXT,
+    locations     TEXT NOT NULL DEFAULT '[]',
+    size          INTEGER,
+    sha256        TEXT,
+    recordings    INTEGER,
+    last_error    TEXT,
+    created_at    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL,
+    launched_at   TEXT,
+    delivered_at  TEXT,
+    PRIMARY KEY (tenant_uuid, from_utc, until_utc)
+);
+"""
+
+
+class JournalError(UserError):
+    """The journal cannot be used, or a state change that makes no sense was asked for."""
+
+
+class RunLocked(UserError):
+    """Another export run holds the lock."""
+
+
+@dataclass
+class Entry:
+    """One journal row."""
+
+    tenant_uuid: str
+    tenant_slug: str
+    window_from: str
+    window_until: str
+    kind: str
+    status: Status
+    export_uuid: str | None = None
+    attempts: int = 0
+    archive_path: str | None = None
+    manifest_path: str | None = None
+    locations: list[str] = field(default_factory=list)
+    size: int | None = None
+    sha256: str | None = None
+    recordings: int | None = None
+    last_error: str | None = None
+    created_at: str = ""
+    updated_at: str = ""
+    launched_at: str | None = None
+    delivered_at: str | None = None
+
+    @property
+    def window(self) -> Window:
+        return Window(
+            datetime.fromisoformat(self.window_from),
+            datetime.fromisoformat(self.window_until),
+            kind=self.kind,  # type: ignore[arg-type]
+        )
+
+    @property
+    def done(self) -> bool:
+        return self.status in DONE
+
+    def as_dict(self) -> dict:
+        return {
+            "tenant_uuid": self.tenant_uuid,
+            "tenant_slug": self.tenant_slug,
+            "from": self.window_from,
+            "until": self.window_until,
+            "kind": self.kind,
+            "status": self.status,
+            "export_uuid": self.export_uuid,
+            "attempts": self.attempts,
+            "archive": self.archive_path,
+            "manifest": self.manifest_path,
+            "locations": list(self.locations),
+            "size": self.size,
+            "sha256": self.sha256,
+            "recordings": self.recordings,
+            "last_error": self.last_error,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "launched_at": self.launched_at,
+            "delivered_at": self.delivered_at,
+        }
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Journal:
+    """The SQLite journal in the state directory."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path):
+        self.conn = conn
+        self.path = path
+
+    @classmethod
+    def open(cls, state_dir: Path, *, create: bool = True) -> Journal:
+        path = Path(state_dir) / DB_NAME
+        if create:
+            Path(state_dir).mkdir(parents=True, exist_ok=True, mode=0o750)
+        elif not path.exists():
+            raise JournalError(f"no export journal at {path} (no export has run yet)")
+        try:
+            conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+            conn.row_factory = sqlite3.Row
+            if create:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=FULL")
+                conn.executescript(_SCHEMA)
+                conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            else:
+                conn.execute("PRAGMA query_only=ON")
+        except sqlite3.DatabaseError as exc:
+            raise JournalError(f"cannot open the export journal {path}: {exc}") from None
+        return cls(conn, path)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        # BEGIN IMMEDIATE: the read that checks a transition and the write are one unit
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # -- reading -------------------------------------------------------------------------
+
+    def get(self, tenant_uuid: str, window: Window) -> Entry | None:
+        return self._get(self.conn, tenant_uuid, window)
+
+    def _get(self, conn: sqlite3.Connection, tenant_uuid: str, window: Window) -> Entry | None:
+        from_utc, until_utc = window.key
+        row = conn.execute(
+            "SELECT * FROM windows WHERE tenant_uuid=? AND from_utc=? AND until_utc=?",
+            (tenant_uuid, from_utc, until_utc),
+        ).fetchone()
+        return _entry(row) if row is not None else None
+
+    def entries(self, tenant_uuid: str | None = None) -> list[Entry]:
+        sql = "SELECT * FROM windows"
+        args: tuple = ()
+        if tenant_uuid is not None:
+            sql += " WHERE tenant_uuid=?"
+            args = (tenant_uuid,)
+        sql += " ORDER BY tenant_slug, from_utc, until_utc"
+        return [_entry(row) for row in self.conn.execute(sql, args)]
+
+    def done_until(self, tenant_uuid: str) -> datetime | None:
+        """The end of the latest scheduled window done for the tenant (one-off ones do not
+        move the schedule)."""
+        row = self.conn.execute(
+            "SELECT MAX(until_utc) FROM windows WHERE tenant_uuid=? AND kind != 'adhoc' "
+            "AND status IN ('delivered', 'empty')",
+            (tenant_uuid,),
+        ).fetchone()
+        if row[0] is None:
+            return None
+        return datetime.strptime(row[0], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+    def done_keys(self, tenant_uuid: str) -> set[tuple[str, str]]:
+        rows = self.conn.execute(
+            "SELECT from_utc, until_utc FROM windows WHERE tenant_uuid=? "
+            "AND status IN ('delivered', 'empty')",
+            (tenant_uuid,),
+        )
+        return {(r[0], r[1]) for r in rows}
+
+    def unfinished(self, tenant_uuid: str) -> list[Entry]:
+        """Rows not done, oldest first: launched, ready, downloaded and failed ones."""
+        rows = self.conn.execute(
+            "SELECT * FROM windows WHERE tenant_uuid=? AND status NOT IN ('delivered', 'empty') "
+            "ORDER BY from_utc, until_utc",
+            (tenant_uuid,),
+        )
+        return [_entry(row) for row in rows]
+
+    # -- state changes -------------------------------------------------------------------
+
+    def mark_launched(
+        self, tenant_uuid: str, tenant_slug: str, window: Window, export_uuid: str
+    ) -> Entry:
+        """The export was accepted by call-logd: record its uuid before anything else."""
+        return self._change(
+            tenant_uuid,
+            tenant_slug,
+            window,
+            "launched",
+            export_uuid=export_uuid,
+            launched_at=_now(),
+            last_error=None,
+            _attempt=True,
+        )
+
+    def mark_empty(self, tenant_uuid: str, tenant_slug: str, window: Window) -> Entry:
+        return self._change(
+            tenant_uuid, tenant_slug, window, "empty", recordings=0, last_error=None
+        )
+
+    def mark_ready(self, tenant_uuid: str, window: Window) -> Entry:
+        return self._change(tenant_uuid, None, window, "ready")
+
+    def mark_downloaded(
+        self,
+        tenant_uuid: str,
+        window: Window,
+        *,
+        archive_path: Path,
+        manifest_path: Path,
+        size: int,
+        sha256: str,
+        recordings: int,
+    ) -> Entry:
+        """The archive and manifest are checked and fsynced in the spool."""
+        return self._change(
+            tenant_uuid,
+            None,
+            window,
+            "downloaded",
+            archive_path=str(archive_path),
+            manifest_path=str(manifest_path),
+            size=size,
+            sha256=sha256,
+            recordings=recordings,
+        )
+
+    def mark_delivered(self, tenant_uuid: str, window: Window, locations: list[str]) -> Entry:
+        """Delivered everywhere; the spool copies are no longer needed (removed next)."""
+        return self._change(
+            tenant_uuid,
+            None,
+            window,
+            "delivered",
+            locations=json.dumps(locations),
+            archive_path=None,
+            manifest_path=None,
+            delivered_at=_now(),
+            last_error=None,
+        )
+
+    def mark_failed(
+        self, tenant_uuid: str, tenant_slug: str | None, window: Window, error: str
+    ) -> Entry:
+        return self._change(tenant_uuid, tenant_slug, window, "failed", last_error=error)
+
+    def note_error(self, tenant_uuid: str, window: Window, error: str) -> None:
+        """A transient problem (stack unreachable...): the status stays, the next run resumes."""
+        from_utc, until_utc = window.key
+        with self._transaction() as conn:
+            conn.execute(
+                "UPDATE windows SET last_error=?, updated_at=? "
+                "WHERE tenant_uuid=? AND from_utc=? AND until_utc=?",
+                (error, _now(), tenant_uuid, from_utc, until_utc),
+            )
+
+    def _change(
+        self,
+        tenant_uuid: str,
+        tenant_slug: str | None,
+        window: Window,
+        status: Status,
+        *,
+        _attempt: bool = False,
+        **columns: object,
+    ) -> Entry:
+        now = _now()
+        with self._transaction() as conn:
+            current = self._get(conn, tenant_uuid, window)
+            before = current.status if current is not None else None
+            if status not in _NEXT[before]:
+                raise JournalError(
+                    f"journal: {tenant_slug or tenant_uuid} {window}: "
+                    f"cannot go from {before or 'nothing'} to {status}"
+                )
+            values = dict(columns, status=status, updated_at=now)
+            if _attempt:
+                values["attempts"] = (current.attempts if current else 0) + 1
+            if tenant_slug is not None:
+                values["tenant_slug"] = tenant_slug
+            if current is None:
+                from_utc, until_utc = window.key
+                values.update(
+                    tenant_uuid=tenant_uuid,
+                    from_utc=from_utc,
+                    until_utc=until_utc,
+                    tenant_slug=tenant_slug or tenant_uuid,
+                    window_from=window.start.isoformat(),
+                    window_until=window.end.isoformat(),
+                    kind=window.kind,
+                    created_at=now,
+                )
+                names = ", ".join(values)
+                marks = ", ".join("?" for _ in values)
+                conn.execute(
+                    f"INSERT INTO windows ({names}) VALUES ({marks})", tuple(values.values())
+                )
+            else:
+                sets = ", ".join(f"{name}=?" for name in values)
+                from_utc, until_utc = window.key
+                conn.execute(
+                    f"UPDATE windows SET {sets} WHERE tenant_uuid=? AND from_utc=? AND until_utc=?",
+                    (*values.values(), tenant_uuid, from_utc, until_utc),
+                )
+            entry = self._get(conn, tenant_uuid, window)
+        assert entry is not None
+        return entry
+
+
+def _entry(row: sqlite3.Row) -> Entry:
+    data = dict(row)
+    data.pop("from_utc")
+    data.pop("until_utc")
+    data["locations"] = json.loads(data["locations"] or "[]")
+    return Entry(**data)
+
+
+class RunLock:
+    """An exclusive, non-blocking flock on a file in the state directory.
+
+    The kernel drops it when the process dies, however it dies, so a killed run never leaves a
+    stale lock behind.
+    """
+
+    def __init__(self, state_dir: Path):
+        self.path = Path(state_dir) / LOCK_NAME
+        self._fd: int | None = None
+
+    def acquire(self) -> RunLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o640)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _read_pid(fd)
+            os.close(fd)
+            who = f" (pid {holder})" if holder else ""
+            raise RunLocked(
+                f"another export run is in progress{who}: lock held on {self.path}; "
+                "this run exits without doing anything"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._fd = fd
+        return self
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> RunLock:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def _read_pid(fd: int) -> str | None:
+    try:
+        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+    except OSError:
+        return None
+    return text if text.isdigit() else None

@@ -1,0 +1,1 @@
+"""Emulated wazo-auth (auth.md)."""

@@ -1,0 +1,1 @@
+"""Emulated wazo-confd: the call-recording surface (confd.md)."""
