@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shlex
 import subprocess
 import sys
@@ -75,7 +76,5 @@ def demo(users: int, keep: bool) -> None:
         _step(config, "recordings", "list", "--tenant", "acme", "--output", "text", expect=(0,))
         if keep:
             click.echo(f"\nSandbox still running on {stack.url}; config {config}. Ctrl-C stops it.")
-            try:
+            with contextlib.suppress(KeyboardInterrupt, click.Abort):
                 click.pause("")
-            except (KeyboardInterrupt, click.Abort):
-                pass

@@ -152,8 +152,7 @@ def list_command(output: str, **selection: Any) -> None:
 
 
 def _write_csv(rows: Iterable[RecordingRow]) -> None:
-    out = click.get_text_stream("stdout")
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(_Echo(), lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for row in rows:  # streamed: a long window never sits whole in memory
         data = row.as_json()
@@ -163,6 +162,13 @@ def _write_csv(rows: Iterable[RecordingRow]) -> None:
                 for v in map(data.get, CSV_COLUMNS)
             ]
         )
+
+
+class _Echo:
+    """A file-like stdout for csv.writer, through click.echo."""
+
+    def write(self, text: str) -> None:
+        click.echo(text, nl=False)
 
 
 def _print_rows(rows: list[RecordingRow], *, err: bool = False) -> None:

@@ -24,7 +24,7 @@ class Scope:
     """What to read: which tenants, and which of the global and per-tenant extras."""
 
     tenants: list[Tenant]
-    all_visible: bool  # every tenant the token sees: one recursive list is enough
+    recursive: bool  # several tenants: one recursive list from the token's tenant, filtered
     callrecord: bool = False
     applicationmap: bool = False
     retention: frozenset[str] = frozenset()  # tenant uuids
@@ -70,7 +70,7 @@ def policy_scope(
         )
     return Scope(
         tenants=list(selected.values()),
-        all_visible=len(selected) == len(tenants) > 1,
+        recursive=len(selected) > 1,
         callrecord=features is not None and features.callrecord is not None,
         applicationmap=features is not None and features.togglerecord is not None,
         retention=frozenset(retention),
@@ -83,7 +83,7 @@ def dump_scope(wazo: Wazo, tenants: list[Tenant], *, tenant: str | None = None) 
     master = tenant is None and wazo.is_master_token()
     return Scope(
         tenants=selected,
-        all_visible=tenant is None and len(tenants) > 1,
+        recursive=len(selected) > 1,
         callrecord=master,
         applicationmap=master,
         retention=frozenset(t.uuid for t in selected),
@@ -99,8 +99,8 @@ def read_inventory(wazo: Wazo, scope: Scope, tenants: list[Tenant]) -> Inventory
     inventory.groups = _listed(confd.groups, Group.from_confd, scope, wanted)
     inventory.queues = _listed(confd.queues, Queue.from_confd, scope, wanted)
     if scope.callrecord:
-        found = [f for f in confd.extension_features(feature="callrecord")]
-        found = [f for f in found if f.get("feature") == "callrecord"]
+        listed = confd.extension_features(feature="callrecord")
+        found = [f for f in listed if f.get("feature") == "callrecord"]
         if found:
             feature = found[0]
             inventory.callrecord = CallRecordExtension(
@@ -122,9 +122,9 @@ def _listed(
     scope: Scope,
     wanted: set[str],
 ) -> list[Any]:
-    """One recursive list when every visible tenant is in scope, else one list per tenant."""
+    """Several tenants: one recursive list (page count + 1 requests); one tenant: its own list."""
     pages: Iterable[dict]
-    if scope.all_visible:
+    if scope.recursive:
         pages = lister(recurse=True)
     else:
         pages = (item for uuid in sorted(wanted) for item in lister(tenant=uuid, recurse=False))

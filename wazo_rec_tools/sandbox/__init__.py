@@ -91,7 +91,9 @@ class Sandbox:
         self.router = build_router()
         self._port = port
         self._own_spool = spool_dir is None
-        self.spool_dir = Path(spool_dir) if spool_dir else Path(tempfile.mkdtemp(prefix="wazo-sandbox-"))
+        self.spool_dir = (
+            Path(spool_dir) if spool_dir else Path(tempfile.mkdtemp(prefix="wazo-sandbox-"))
+        )
         self.spool_dir.mkdir(parents=True, exist_ok=True)
         self._server: SandboxServer | None = None
         self._thread: threading.Thread | None = None

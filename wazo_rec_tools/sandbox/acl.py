@@ -29,8 +29,12 @@ class AccessCheck:
 
     def __init__(self, acl: Iterable[str], auth_id: str = "", session_id: str = "") -> None:
         self.acl = list(acl)
-        self._positive = [_access_regex(a, auth_id, session_id) for a in self.acl if not a.startswith("!")]
-        self._negative = [_access_regex(a[1:], auth_id, session_id) for a in self.acl if a.startswith("!")]
+        self._positive = [
+            _access_regex(a, auth_id, session_id) for a in self.acl if not a.startswith("!")
+        ]
+        self._negative = [
+            _access_regex(a[1:], auth_id, session_id) for a in self.acl if a.startswith("!")
+        ]
 
     def matches_required_access(self, required: str | None) -> bool:
         if required is None:

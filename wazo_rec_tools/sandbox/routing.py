@@ -56,7 +56,9 @@ def auth_legacy_error(status: int, reason: str) -> ApiFault:
     return ApiFault(status, {"reason": [reason], "timestamp": [time.time()], "status_code": status})
 
 
-def error_for_shape(shape: str, status: int, error_id: str, message: str, **details: Any) -> ApiFault:
+def error_for_shape(
+    shape: str, status: int, error_id: str, message: str, **details: Any
+) -> ApiFault:
     """The same error in whichever shape a route uses."""
     if shape == SHAPE_LIST:
         return confd_error(status, message)
@@ -106,7 +108,9 @@ class Request:
         except ValueError:
             if self.error_shape == SHAPE_XIVO:
                 raise ApiFault(400, {"message": BAD_REQUEST_MESSAGE}) from None
-            raise error_for_shape(self.error_shape, 400, "invalid-data", BAD_REQUEST_MESSAGE) from None
+            raise error_for_shape(
+                self.error_shape, 400, "invalid-data", BAD_REQUEST_MESSAGE
+            ) from None
 
 
 @dataclass
@@ -152,7 +156,8 @@ def _compile_pattern(pattern: str) -> re.Pattern[str]:
     """`/a/{name}/b` -> `^/a/(?P<name>[^/]+)/b$`: a `{name}` is one path segment."""
     parts = _PARAM.split(pattern)
     regex = "".join(
-        re.escape(part) if index % 2 == 0 else f"(?P<{part}>[^/]+)" for index, part in enumerate(parts)
+        re.escape(part) if index % 2 == 0 else f"(?P<{part}>[^/]+)"
+        for index, part in enumerate(parts)
     )
     return re.compile(f"^{regex}$")
 

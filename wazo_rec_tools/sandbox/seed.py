@@ -107,7 +107,9 @@ def seed(store: Store, spec: SeedSpec) -> None:
         master = store.add_tenant(uuid4(rng), "master", "master")
         store.auth.xivo_uuid = uuid4(rng)
         tenants = [
-            store.add_tenant(uuid4(rng), tenant_slug(i).capitalize(), tenant_slug(i), master["uuid"])
+            store.add_tenant(
+                uuid4(rng), tenant_slug(i).capitalize(), tenant_slug(i), master["uuid"]
+            )
             for i in range(spec.tenants)
         ]
         _seed_admin(store, rng, master, ADMIN_USERNAME, ADMIN_PASSWORD)
@@ -180,7 +182,9 @@ def _seed_confd(
         queues = queues_of[tenant["uuid"]]
         if queues and rng.random() < 0.3:
             queue = rng.choice(queues)
-            user["queues"].append({"id": queue["id"], "name": queue["name"], "label": queue["label"]})
+            user["queues"].append(
+                {"id": queue["id"], "name": queue["name"], "label": queue["label"]}
+            )
             queue["members"]["users"].append(_member_ref(user, len(queue["members"]["users"])))
         confd.users[user["id"]] = user
         confd.user_ids_by_uuid[user["uuid"]] = user["id"]
@@ -241,7 +245,9 @@ def _user(
             {
                 "id": user_id,
                 "name": f"{tenant['slug']}{exten}",
-                "extensions": [{"id": user_id, "exten": exten, "context": f"{tenant['slug']}-internal"}],
+                "extensions": [
+                    {"id": user_id, "exten": exten, "context": f"{tenant['slug']}-internal"}
+                ],
             }
         ],
         "groups": [],
@@ -280,7 +286,11 @@ def _group(rng: random.Random, group_id: int, tenant: dict[str, Any], index: int
         "ignore_forward": index == 1 or rng.random() < 0.2,
         "dtmf_record_toggle": rng.random() < RECORD_FLAG_SHARE,
         "extensions": [
-            {"id": 100_000 + group_id, "exten": str(2000 + index), "context": f"{tenant['slug']}-internal"}
+            {
+                "id": 100_000 + group_id,
+                "exten": str(2000 + index),
+                "context": f"{tenant['slug']}-internal",
+            }
         ],
         "members": {"users": [], "extensions": []},
         "incalls": [],
@@ -318,7 +328,11 @@ def _queue(rng: random.Random, queue_id: int, tenant: dict[str, Any], index: int
         "dtmf_record_toggle": rng.random() < RECORD_FLAG_SHARE,
         "options": [],
         "extensions": [
-            {"id": 200_000 + queue_id, "exten": str(3000 + index), "context": f"{tenant['slug']}-internal"}
+            {
+                "id": 200_000 + queue_id,
+                "exten": str(3000 + index),
+                "context": f"{tenant['slug']}-internal",
+            }
         ],
         "members": {"agents": [], "users": []},
         "schedules": [],
@@ -327,7 +341,12 @@ def _queue(rng: random.Random, queue_id: int, tenant: dict[str, Any], index: int
 
 
 def _group_ref(group: dict[str, Any]) -> dict[str, Any]:
-    return {"id": group["id"], "uuid": group["uuid"], "name": group["name"], "label": group["label"]}
+    return {
+        "id": group["id"],
+        "uuid": group["uuid"],
+        "name": group["name"],
+        "label": group["label"],
+    }
 
 
 def _member_ref(user: dict[str, Any], priority: int) -> dict[str, Any]:

@@ -273,9 +273,13 @@ class SandboxHandler(BaseHTTPRequestHandler):
             raise _unauthorized(route, "not_found_or_expired", None, header_tenant)
         required = route.required_acl(req.path_params)
         if not self.server.access_check(info).matches_required_access(required):
-            raise _unauthorized(route, "missing_permission_or_invalid_tenant", required, header_tenant)
+            raise _unauthorized(
+                route, "missing_permission_or_invalid_tenant", required, header_tenant
+            )
         if route.master_only and info.tenant_uuid != store.master_tenant_uuid:
-            raise _unauthorized(route, "missing_permission_or_invalid_tenant", required, header_tenant)
+            raise _unauthorized(
+                route, "missing_permission_or_invalid_tenant", required, header_tenant
+            )
         req.token = info
         req.tenant_uuid = info.tenant_uuid
         if route.tenant_visible and header_tenant is not None:

@@ -33,7 +33,8 @@ class Store:
                 "uuid": uuid,
                 "name": name,
                 "slug": slug,
-                "parent_uuid": parent_uuid or uuid,  # wazo-auth: the master tenant is its own parent
+                "parent_uuid": parent_uuid
+                or uuid,  # wazo-auth: the master tenant is its own parent
                 "domain_names": [],
             }
             if parent_uuid is None and not self.master_tenant_uuid:

@@ -48,7 +48,10 @@ def list_response(
     order = params.get("order") or default_order
     if order not in order_fields:
         raise xivo_error(
-            400, "invalid-data", "Sent data is invalid", {"order": {"message": f"Invalid order {order!r}"}}
+            400,
+            "invalid-data",
+            "Sent data is invalid",
+            {"order": {"message": f"Invalid order {order!r}"}},
         )
     direction = params.get("direction") or "asc"
     if direction not in ("asc", "desc"):

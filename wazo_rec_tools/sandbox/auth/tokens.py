@@ -50,7 +50,9 @@ def _parse_body(req: Request) -> dict[str, Any]:
     if access_type not in ("online", "offline"):
         errors["access_type"] = ["Must be one of: online, offline."]
     client_id = body.get("client_id")
-    if client_id is not None and (not isinstance(client_id, str) or not 1 <= len(client_id) <= 1024):
+    if client_id is not None and (
+        not isinstance(client_id, str) or not 1 <= len(client_id) <= 1024
+    ):
         errors["client_id"] = ["Length must be between 1 and 1024."]
     refresh_token = body.get("refresh_token")
     if refresh_token is not None and not isinstance(refresh_token, str):
@@ -201,9 +203,9 @@ def _checked_token(req: Request) -> TokenInfo:
     if info is None:
         raise auth_legacy_error(404, "No such token")
     scope = req.params.get("scope")
-    if scope and not AccessCheck(info.acl, info.user_uuid, info.session_uuid).matches_required_access(
-        scope
-    ):
+    if scope and not AccessCheck(
+        info.acl, info.user_uuid, info.session_uuid
+    ).matches_required_access(scope):
         raise auth_legacy_error(403, f"Unauthorized for {scope}")
     tenant = req.params.get("tenant")
     if tenant and tenant not in store.visible_tenants(info.tenant_uuid):
@@ -242,4 +244,6 @@ def check_scopes(req: Request) -> Response:
     if tenant and tenant not in store.visible_tenants(info.tenant_uuid):
         raise auth_legacy_error(403, f"Unauthorized for tenant {tenant}")
     check = AccessCheck(info.acl, info.user_uuid, info.session_uuid)
-    return Response(json={"scopes": {scope: check.matches_required_access(scope) for scope in scopes}})
+    return Response(
+        json={"scopes": {scope: check.matches_required_access(scope) for scope in scopes}}
+    )

@@ -78,7 +78,12 @@ def create_user(req: Request) -> Response:
                 409,
                 "conflict",
                 "The username is already in use",
-                {"username": {"constraint_id": "unique", "message": "The username is already in use"}},
+                {
+                    "username": {
+                        "constraint_id": "unique",
+                        "message": "The username is already in use",
+                    }
+                },
                 resource="users",
             )
         email = body.get("email_address")

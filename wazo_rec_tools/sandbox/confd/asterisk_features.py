@@ -54,9 +54,7 @@ def _load_options(body: dict[str, Any], section: str) -> dict[str, str]:
         raise input_error({"options": errors})
     missing = [name for name in REQUIRED_OPTIONS[section] if name not in options]
     if missing:
-        raise input_error(
-            {"options": [f"The following option are required: {', '.join(missing)}"]}
-        )
+        raise input_error({"options": [f"The following option are required: {', '.join(missing)}"]})
     return dict(options)
 
 

@@ -48,7 +48,10 @@ def register(router: Router) -> None:
     base = f"{PREFIX}/extensions/features"
     router.route("GET", base, acl="confd.extensions.features.read", **common)(list_features)
     router.route(
-        "GET", f"{base}/{{feature_uuid}}", acl="confd.extensions.features.{feature_uuid}.read", **common
+        "GET",
+        f"{base}/{{feature_uuid}}",
+        acl="confd.extensions.features.{feature_uuid}.read",
+        **common,
     )(get_feature)
     router.route(
         "PUT",

@@ -6,11 +6,40 @@ import json
 from typing import Any
 
 from ..routing import Request, Response, Router
-from .listing import SearchConfig, first_extension, key, page, parse_query, query_keys, query_tenants
-from .schema import PREFIX, check_fields, flask_not_found, input_error, is_uuid, load_body, not_found, record_event
+from .listing import (
+    SearchConfig,
+    first_extension,
+    key,
+    page,
+    parse_query,
+    query_keys,
+    query_tenants,
+)
+from .schema import (
+    PREFIX,
+    check_fields,
+    flask_not_found,
+    input_error,
+    is_uuid,
+    load_body,
+    not_found,
+    record_event,
+)
 
-_BOOLEANS = ("dtmf_record_toggle", "ignore_forward", "mark_answered_elsewhere", "ring_in_use", "enabled")
-_STRINGS = ("preprocess_subroutine", "caller_id_mode", "caller_id_name", "music_on_hold", "ring_strategy")
+_BOOLEANS = (
+    "dtmf_record_toggle",
+    "ignore_forward",
+    "mark_answered_elsewhere",
+    "ring_in_use",
+    "enabled",
+)
+_STRINGS = (
+    "preprocess_subroutine",
+    "caller_id_mode",
+    "caller_id_name",
+    "music_on_hold",
+    "ring_strategy",
+)
 _INTEGERS = ("timeout", "user_timeout", "retry_delay", "max_calls")
 
 GROUP_SEARCH = SearchConfig(
@@ -27,7 +56,10 @@ GROUP_SEARCH = SearchConfig(
 def register(router: Router) -> None:
     router.route("GET", f"{PREFIX}/groups", service="confd", acl="confd.groups.read")(list_groups)
     router.route(
-        "GET", f"{PREFIX}/groups/{{group_uuid}}", service="confd", acl="confd.groups.{group_uuid}.read"
+        "GET",
+        f"{PREFIX}/groups/{{group_uuid}}",
+        service="confd",
+        acl="confd.groups.{group_uuid}.read",
     )(get_group)
     router.route(
         "PUT",

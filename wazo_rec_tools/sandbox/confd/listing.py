@@ -76,7 +76,9 @@ def parse_query(params: Mapping[str, str], config: SearchConfig) -> ListQuery:
     limit = _non_negative(params, "limit")
     if limit == 0:
         # confd.md §1: accepted by the schema, refused by the DAO.
-        raise confd_error(400, "Input Error - field 'limit': wrong type. Should be a positive number")
+        raise confd_error(
+            400, "Input Error - field 'limit': wrong type. Should be a positive number"
+        )
     offset = _non_negative(params, "offset") or 0
     order = params.get("order") or config.default_order
     if order not in config.columns:
@@ -96,7 +98,9 @@ def parse_query(params: Mapping[str, str], config: SearchConfig) -> ListQuery:
         for name, value in params.items()
         if name in config.columns and name not in LIST_PARAMS
     }
-    return ListQuery(limit, offset, order, direction, params.get("search") or None, recurse, filters)
+    return ListQuery(
+        limit, offset, order, direction, params.get("search") or None, recurse, filters
+    )
 
 
 def fold(value: Any) -> str:

@@ -6,8 +6,24 @@ import json
 from typing import Any
 
 from ..routing import Request, Response, Router
-from .listing import SearchConfig, first_extension, key, page, parse_query, query_keys, query_tenants
-from .schema import PREFIX, check_fields, flask_not_found, input_error, load_body, not_found, record_event
+from .listing import (
+    SearchConfig,
+    first_extension,
+    key,
+    page,
+    parse_query,
+    query_keys,
+    query_tenants,
+)
+from .schema import (
+    PREFIX,
+    check_fields,
+    flask_not_found,
+    input_error,
+    load_body,
+    not_found,
+    record_event,
+)
 
 _BOOLEANS = (
     "dtmf_record_toggle",
@@ -44,7 +60,10 @@ def register(router: Router) -> None:
         "GET", f"{PREFIX}/queues/{{queue_id}}", service="confd", acl="confd.queues.{queue_id}.read"
     )(get_queue)
     router.route(
-        "PUT", f"{PREFIX}/queues/{{queue_id}}", service="confd", acl="confd.queues.{queue_id}.update"
+        "PUT",
+        f"{PREFIX}/queues/{{queue_id}}",
+        service="confd",
+        acl="confd.queues.{queue_id}.update",
     )(update_queue)
 
 

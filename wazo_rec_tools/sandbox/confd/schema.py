@@ -20,7 +20,9 @@ LENIENT_FALSE = frozenset({False, 0, "0", "f", "F", "false", "False", "FALSE", "
 
 def input_error(errors: dict[str, Any]) -> ApiFault:
     """One `Input Error - <field>: [<messages>]` string per field, repr'd as marshmallow's."""
-    return confd_error(400, *(f"Input Error - {field}: {messages!r}" for field, messages in errors.items()))
+    return confd_error(
+        400, *(f"Input Error - {field}: {messages!r}" for field, messages in errors.items())
+    )
 
 
 def not_found(model: str, criteria: str) -> ApiFault:

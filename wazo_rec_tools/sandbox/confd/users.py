@@ -7,7 +7,15 @@ import uuid
 from typing import Any
 
 from ..routing import Request, Response, Router, confd_error
-from .listing import SearchConfig, first_extension, key, page, parse_query, query_keys, query_tenants
+from .listing import (
+    SearchConfig,
+    first_extension,
+    key,
+    page,
+    parse_query,
+    query_keys,
+    query_tenants,
+)
 from .schema import (
     PREFIX,
     check_fields,
