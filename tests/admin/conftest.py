@@ -1,4 +1,4 @@
-"""Shared pieces of the admin command tests: a window covering the seed, no retry backoff."""
+"""Fixtures of the admin command tests: a window covering the seed, no retry backoff."""
 
 from __future__ import annotations
 
@@ -7,10 +7,6 @@ from datetime import timedelta
 import pytest
 
 from wazo_rec_tools.wazo.http import HttpClient
-
-MEDIA = r"/api/call-logd/1\.0/cdr/\d+/recordings/[^/]+/media$"
-CDR_LIST = r"/api/call-logd/1\.0/cdr$"
-BULK_DELETE = r"/api/call-logd/1\.0/cdr/recordings/media$"
 
 
 @pytest.fixture
@@ -24,14 +20,3 @@ def window(sandbox) -> tuple[str, str]:
 def no_backoff(monkeypatch) -> None:
     """Retries without waiting, for tests that exhaust them on purpose."""
     monkeypatch.setattr(HttpClient, "_sleep", lambda self, attempt, why: None)
-
-
-def recorded_cdrs(sandbox, tenant_uuid: str | None = None) -> list[dict]:
-    """The seeded CDRs that have recordings, in id order, optionally of one tenant."""
-    with sandbox.store.lock:
-        cdrs = [
-            dict(cdr, recordings=[dict(r) for r in cdr["recordings"]])
-            for cdr in sandbox.store.calllogd.cdrs.values()
-            if cdr["recordings"] and tenant_uuid in (None, cdr["tenant_uuid"])
-        ]
-    return sorted(cdrs, key=lambda c: c["id"])

@@ -54,7 +54,7 @@ def test_a_server_file_name_never_leaves_the_directory():
 
 
 def test_picking_an_unknown_recording_lists_the_known_ones():
-    with pytest.raises(UserError, match="has no recording nope .*rec-7-0"):
+    with pytest.raises(UserError, match=r"has no recording nope \(it has: rec-7-0\)"):
         pick_recordings(_rows(_cdr(7)), 7, "nope")
 
 

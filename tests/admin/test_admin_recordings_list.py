@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from datetime import datetime
 
-from conftest import CDR_LIST, recorded_cdrs
+import pytest
+from sandbox_views import CDR_LIST, recorded_cdrs
 
 
 def _list(run_cli, window, *args):
@@ -34,7 +36,7 @@ def test_list_splits_a_long_window_into_consecutive_queries(run_cli, sandbox, wi
     queries = [(p.params["from"], p.params["until"]) for p in sandbox.log.find(path=CDR_LIST)]
     assert len(queries) == 5  # 7 weeks and an hour, in pieces of 10 days
     assert queries[0][0] == window[0] and queries[-1][1] == window[1]
-    assert all(a[1] == b[0] for a, b in zip(queries, queries[1:], strict=False))
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(queries))
 
 
 def test_list_shows_starts_in_the_local_zone_with_their_offset(
@@ -59,12 +61,19 @@ def test_list_by_tenant_slug_queries_that_tenant_only(run_cli, sandbox, wazo, wi
     assert all(q.tenant == acme and q.params["recurse"] == "false" for q in queries)
 
 
-def test_list_by_username_filters_on_the_users_uuid(run_cli, sandbox, wazo, window):
-    user = next(u for u in wazo.confd.users(recurse=True) if u.get("username"))
+@pytest.mark.parametrize("key", ["username", "email", "uuid"])
+def test_list_by_user_filters_on_the_users_uuid(run_cli, sandbox, wazo, window, key):
+    user = next(u for u in wazo.confd.users(recurse=True) if u.get("username") and u.get("email"))
     sandbox.log.clear()
-    _list(run_cli, window, "--user", user["username"])
+    _list(run_cli, window, "--user", user[key])
     queries = sandbox.log.find(path=CDR_LIST)
     assert queries and all(q.params["user_uuid"] == user["uuid"] for q in queries)
+
+
+def test_list_by_unknown_user_is_one_line(run_cli, window):
+    result = run_cli("recordings", "list", "--user", "nobody@nowhere")
+    assert result.exit_code == 1
+    assert result.stderr == "error: user 'nobody@nowhere' not found by uuid, username or e-mail\n"
 
 
 def test_list_by_direction_sends_call_direction(run_cli, sandbox, window):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -64,6 +65,6 @@ def test_split_pieces_are_contiguous_bounded_and_cover_the_window(naive, span, s
     end = start + timedelta(seconds=max(1, int(span * spans)))
     pieces = split_window(start, end, timedelta(seconds=span))
     assert pieces[0][0] == start and pieces[-1][1] == end
-    for (_, upper), (lower, _) in zip(pieces, pieces[1:], strict=False):
+    for (_, upper), (lower, _) in itertools.pairwise(pieces):
         assert upper == lower
     assert all(a < b and b - a <= timedelta(seconds=span) for a, b in pieces)

@@ -204,3 +204,11 @@ def test_lock_of_a_killed_run_is_free_at_once(tmp_path):
 
     with RunLock(tmp_path):
         pass
+
+
+def test_state_dir_that_cannot_be_created_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+
+    with pytest.raises(JournalError, match=r"cannot create export\.state_dir"):
+        RunLock(blocker / "state").acquire()

@@ -117,9 +117,14 @@ def run_deletion(wazo: Wazo, plan: DeletionPlan) -> DeletionPlan:
     return plan
 
 
-def delete_single(wazo: Wazo, row: RecordingRow) -> None:
-    """One recording's media (DELETE /cdr/{id}/recordings/{uuid}/media)."""
+def run_single(wazo: Wazo, plan: DeletionPlan) -> DeletionPlan:
+    """A plan of one recording, through its own endpoint (the bulk one takes whole CDRs):
+    DELETE /cdr/{id}/recordings/{uuid}/media. An ApiError is raised as is."""
+    (row,) = plan.rows
     wazo.calllogd.delete_recording(row.cdr_id, row.recording_uuid, tenant=row.tenant_uuid)
+    for batch in plan.batches:
+        batch.status = DONE
+    return plan
 
 
 def _describe(exc: ApiError) -> str:

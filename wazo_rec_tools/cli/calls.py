@@ -78,13 +78,22 @@ def _record_command(action: str) -> None:
             else:
                 tenant_uuid = live.find_call_tenant(wazo, call_id)
             live.record(wazo, call_id, action, tenant_uuid)
+            label = next(
+                (
+                    t.get("slug") or t.get("name")
+                    for t in wazo.tenants()
+                    if t["uuid"] == tenant_uuid
+                ),
+                None,
+            )
         if output == "json":
             emit_json(
                 {"call_id": call_id, "action": action, "tenant_uuid": tenant_uuid, "ok": True}
             )
         else:
             # calld.md §1: the state changes asynchronously; calld accepted the command
-            click.echo(f"call {call_id}: recording {DONE[action]} (tenant {tenant_uuid})")
+            where = f"{label} ({tenant_uuid})" if label else tenant_uuid
+            click.echo(f"call {call_id}: recording {DONE[action]} (tenant {where})")
 
 
 for _action in RECORD_ACTIONS:

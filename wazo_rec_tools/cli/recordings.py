@@ -49,8 +49,11 @@ def recordings() -> None:
     """List, download and delete call recordings (CDRs with recordings in call-logd)."""
 
 
-def _selection_options(*, from_required: bool) -> Callable[[Callable], Callable]:
-    """The options that select recordings by time window and filters."""
+def _selection_options(*, listing: bool) -> Callable[[Callable], Callable]:
+    """The options that select recordings by time window and filters.
+
+    Only a listing has a default window; a bulk download or deletion needs --from.
+    """
 
     def decorate(command: Callable) -> Callable:
         options = [
@@ -58,9 +61,8 @@ def _selection_options(*, from_required: bool) -> Callable[[Callable], Callable]
                 "--from",
                 "from_",
                 metavar="ISO",
-                required=from_required,
                 help="Start of the window, inclusive (date or date-time; no offset: local time)."
-                + ("" if from_required else " [default: 7 days before --until]"),
+                + (" [default: 7 days before --until]" if listing else ""),
             ),
             click.option(
                 "--until",
@@ -122,15 +124,33 @@ def _query(
     )
 
 
-def _selection_given(**values: Any) -> bool:
-    return any(v is not None for v in values.values())
+def _is_single(cdr_id: int | None, recording_uuid: str | None, selection: dict) -> bool:
+    """One CDR (CDR_ID given) or a window (--from); never both, never neither."""
+    window = [selection[k] for k in ("from_", "until", "user_ref", "direction")]
+    if cdr_id is not None:
+        if any(value is not None for value in window):
+            raise click.UsageError("give a CDR_ID, or --from/--until with filters, not both")
+        return True
+    if recording_uuid is not None:
+        raise click.UsageError("RECORDING_UUID needs a CDR_ID")
+    if selection["from_"] is None:
+        raise click.UsageError("give a CDR_ID, or --from ISO (and --until) for a window")
+    return False
+
+
+def _rows_of_one_cdr(
+    wazo: Wazo, zone: tzinfo, cdr_id: int, recording_uuid: str | None, tenant: str | None
+) -> list[RecordingRow]:
+    tenant_uuid = wazo.resolve_tenant(tenant)["uuid"] if tenant else None
+    rows = recordings_of_cdr(wazo, cdr_id, zone, tenant_uuid=tenant_uuid)
+    return pick_recordings(rows, cdr_id, recording_uuid)
 
 
 # -- list ------------------------------------------------------------------------------------
 
 
 @recordings.command("list")
-@_selection_options(from_required=False)
+@_selection_options(listing=True)
 @click.option(
     "--output",
     type=click.Choice(["table", "text", "json", "csv"]),
@@ -236,7 +256,7 @@ def _duration(seconds: int | None) -> str:
     type=click.Path(file_okay=False, path_type=Path),
     help="Bulk (--from/--until): the directory to fill; created if missing.",
 )
-@_selection_options(from_required=False)
+@_selection_options(listing=False)
 @click.option(
     "--concurrency",
     type=click.IntRange(1, 32),
@@ -263,31 +283,18 @@ def download_command(
     the server are reported, not failures. Exit 1 if any download failed.
     """
     zone = local_timezone()
-    filters = {k: selection[k] for k in ("from_", "until", "user_ref", "direction")}
-    single = cdr_id is not None
-    if single and _selection_given(**filters):
-        raise click.UsageError("give a CDR_ID, or --from/--until with filters, not both")
+    single = _is_single(cdr_id, recording_uuid, selection)
     if single and directory is not None:
         raise click.UsageError("-d/--directory is for bulk downloads; use -o with a CDR_ID")
-    if not single:
-        if recording_uuid is not None:
-            raise click.UsageError("RECORDING_UUID needs a CDR_ID")
-        if selection["from_"] is None or directory is None:
-            raise click.UsageError("give a CDR_ID, or --from ISO and -d DIR for a bulk download")
-        if output_file is not None:
-            raise click.UsageError("-o/--output-file is for one CDR; use -d DIR in bulk")
+    if not single and directory is None:
+        raise click.UsageError("a bulk download needs -d DIR")
+    if not single and output_file is not None:
+        raise click.UsageError("-o/--output-file is for one CDR; use -d DIR in bulk")
 
     with app().connect() as wazo:
         if single:
             assert cdr_id is not None
-            tenant_uuid = (
-                wazo.resolve_tenant(selection["tenant"])["uuid"] if selection["tenant"] else None
-            )
-            rows = pick_recordings(
-                recordings_of_cdr(wazo, cdr_id, zone, tenant_uuid=tenant_uuid),
-                cdr_id,
-                recording_uuid,
-            )
+            rows = _rows_of_one_cdr(wazo, zone, cdr_id, recording_uuid, selection["tenant"])
             jobs = _single_jobs(rows, output_file)
         else:
             assert directory is not None
@@ -364,7 +371,7 @@ def _size(count: int) -> str:
 @recordings.command("delete")
 @click.argument("cdr_id", type=int, required=False)
 @click.argument("recording_uuid", required=False)
-@_selection_options(from_required=False)
+@_selection_options(listing=False)
 @click.option(
     "--batch-size",
     type=click.IntRange(1, 1000),
@@ -393,27 +400,12 @@ def delete_command(
     before it are deleted, the failed one and those after it are not; re-run to finish.
     """
     zone = local_timezone()
-    filters = {k: selection[k] for k in ("from_", "until", "user_ref", "direction")}
-    single = cdr_id is not None
-    if single and _selection_given(**filters):
-        raise click.UsageError("give a CDR_ID, or --from/--until with filters, not both")
-    if not single:
-        if recording_uuid is not None:
-            raise click.UsageError("RECORDING_UUID needs a CDR_ID")
-        if selection["from_"] is None:
-            raise click.UsageError("give a CDR_ID, or --from ISO (and --until) to delete in bulk")
+    single = _is_single(cdr_id, recording_uuid, selection)
 
     with app().connect() as wazo:
         if single:
             assert cdr_id is not None
-            tenant_uuid = (
-                wazo.resolve_tenant(selection["tenant"])["uuid"] if selection["tenant"] else None
-            )
-            rows = pick_recordings(
-                recordings_of_cdr(wazo, cdr_id, zone, tenant_uuid=tenant_uuid),
-                cdr_id,
-                recording_uuid,
-            )
+            rows = _rows_of_one_cdr(wazo, zone, cdr_id, recording_uuid, selection["tenant"])
         else:
             rows = list(list_recordings(wazo, _query(wazo, zone, **selection), zone))
         plan = deletion.plan_deletion(rows, batch_size)
@@ -436,9 +428,7 @@ def delete_command(
         _confirm(plan, yes)
 
         if one_recording:
-            deletion.delete_single(wazo, plan.rows[0])
-            for batch in plan.batches:
-                batch.status = deletion.DONE
+            deletion.run_single(wazo, plan)
         else:
             deletion.run_deletion(wazo, plan)
 

@@ -24,12 +24,12 @@ def retention() -> None:
 def show_command(tenant: str | None, output: str) -> None:
     """The tenant's values; an unset value means the default applies."""
     with app().connect() as wazo:
-        tenant_uuid = wazo.resolve_tenant(tenant)["uuid"] if tenant else None
-        current = model.show(wazo, tenant_uuid)
+        named = wazo.resolve_tenant(tenant) if tenant else None
+        current = model.show(wazo, named["uuid"] if named else None)
     if output == "json":
         emit_json(current.as_json())
         return
-    click.echo(f"tenant          {current.tenant_uuid}")
+    click.echo(f"tenant          {_tenant_label(named, current.tenant_uuid)}")
     for key in model.KEYS:
         value = current.values[key]
         shown = f"unset (default {current.defaults[key]})" if value is None else str(value)
@@ -60,8 +60,8 @@ def set_command(
     if all(value is None for value in wanted.values()):
         raise click.UsageError("give at least one of --cdr-days, --recording-days, --export-days")
     with app().connect() as wazo:
-        tenant_uuid = wazo.resolve_tenant(tenant)["uuid"] if tenant else None
-        change = model.apply(wazo, tenant_uuid, wanted)
+        named = wazo.resolve_tenant(tenant) if tenant else None
+        change = model.apply(wazo, named["uuid"] if named else None, wanted)
     if output == "json":
         emit_json(
             {
@@ -71,7 +71,7 @@ def set_command(
             }
         )
         return
-    where = f"tenant {change.before.tenant_uuid}"
+    where = f"tenant {_tenant_label(named, change.before.tenant_uuid)}"
     if not change.changed:
         click.echo(f"{where}: retention unchanged, nothing sent")
         return
@@ -81,3 +81,10 @@ def set_command(
 
 def _shown(value: int | None) -> str:
     return "unset" if value is None else str(value)
+
+
+def _tenant_label(named: dict | None, tenant_uuid: str | None) -> str:
+    """`acme (uuid)` when the tenant was named on the command line, else its uuid."""
+    if named is None:
+        return str(tenant_uuid)
+    return f"{named.get('slug') or named.get('name')} ({named['uuid']})"

@@ -8,7 +8,6 @@ delivered, never downloaded again.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import time
@@ -16,8 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
+from ..admin.window import local_timezone
 from ..config import ExportConfig
 from ..errors import UserError
 from ..wazo.http import ApiError
@@ -38,7 +38,7 @@ class PollPolicy:
     """How an export is waited for: growing intervals, and a deadline per run (call-logd.md §3:
     a dead worker leaves an export pending forever)."""
 
-    first: float = 1.0
+    first: float = 0.5
     factor: float = 1.5
     longest: float = 15.0
     deadline: float = 2 * 3600.0
@@ -82,21 +82,8 @@ class ExportFailed(Exception):
 
 
 def export_zone(name: str | None) -> tzinfo:
-    """`export.timezone`, else the system's zone (TZ, then /etc/localtime), else UTC."""
-    if name:
-        return ZoneInfo(name)
-    candidates = [os.environ.get("TZ", "").lstrip(":")]
-    with contextlib.suppress(OSError):
-        target = os.readlink("/etc/localtime")
-        if "zoneinfo/" in target:
-            candidates.append(target.split("zoneinfo/", 1)[1])
-    for candidate in candidates:
-        if candidate:
-            with contextlib.suppress(ZoneInfoNotFoundError, ValueError):
-                return ZoneInfo(candidate)
-    with contextlib.suppress(OSError, ValueError), open("/etc/localtime", "rb") as local:
-        return ZoneInfo.from_file(local, key="localtime")
-    return UTC
+    """`export.timezone`, else the system's zone."""
+    return ZoneInfo(name) if name else local_timezone()
 
 
 class ExportJob:
@@ -142,7 +129,7 @@ class ExportJob:
         for tenant in chosen:
             for due in self._windows_for(tenant, window, report):
                 work.append((tenant, due))
-        if not work:
+        if not work and not report.outcomes:
             self.reporter.info("export: nothing to do, every window is already exported")
         if dry_run:
             for tenant, due in work:
@@ -210,15 +197,13 @@ class ExportJob:
         windows = {w.key: w for w in due.windows}
         for entry in journal.unfinished(tenant.uuid) if journal else []:
             if entry.status == "failed" and not self._retryable(entry):
-                report.outcomes.append(
-                    Outcome(
-                        tenant,
-                        entry.window,
-                        "gave-up",
-                        f"failed {entry.attempts} times, last: {entry.last_error}; "
-                        "retry with --from/--until",
-                    )
+                gave_up = (
+                    f"failed {entry.attempts} times (last: {entry.last_error}); the timer "
+                    f"no longer launches it: run `wazo-rec export run --tenant {tenant.slug} "
+                    f"--from {entry.window_from} --until {entry.window_until}` to try again"
                 )
+                self.reporter.error(f"{tenant.slug} {entry.window.label}: {gave_up}")
+                report.outcomes.append(Outcome(tenant, entry.window, "gave-up", gave_up))
                 windows.pop(entry.window.key, None)
                 continue
             windows.setdefault(entry.window.key, entry.window)

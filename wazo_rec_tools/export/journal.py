@@ -151,7 +151,7 @@ class Journal:
     def open(cls, state_dir: Path, *, create: bool = True) -> Journal:
         path = Path(state_dir) / DB_NAME
         if create:
-            Path(state_dir).mkdir(parents=True, exist_ok=True, mode=0o750)
+            _make_state_dir(Path(state_dir))
         elif not path.exists():
             raise JournalError(f"no export journal at {path} (no export has run yet)")
         try:
@@ -390,8 +390,14 @@ class RunLock:
         self._fd: int | None = None
 
     def acquire(self) -> RunLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o640)
+        _make_state_dir(self.path.parent)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o640)
+        except OSError as exc:
+            raise JournalError(
+                f"cannot open the lock file {self.path}: {exc.strerror} "
+                "(export.state_dir must be writable by the user running the export)"
+            ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -418,6 +424,16 @@ class RunLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+def _make_state_dir(path: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=0o750)
+    except OSError as exc:
+        raise JournalError(
+            f"cannot create export.state_dir {path}: {exc.strerror} "
+            "(it must be writable by the user running the export)"
+        ) from None
 
 
 def _read_pid(fd: int) -> str | None:

@@ -35,7 +35,7 @@ class FieldChange(NamedTuple):
     origin: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Change:
     """One object to update, field by field, and what its request body needs to keep."""
 

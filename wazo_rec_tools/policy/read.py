@@ -71,7 +71,8 @@ def policy_scope(
     return Scope(
         tenants=list(selected.values()),
         recursive=len(selected) > 1,
-        callrecord=features is not None and features.callrecord is not None,
+        # read even when only togglerecord is managed: *26 enabled on the stack is worth a warning
+        callrecord=features is not None,
         applicationmap=features is not None and features.togglerecord is not None,
         retention=frozenset(retention),
     )

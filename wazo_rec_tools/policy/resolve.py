@@ -39,7 +39,7 @@ Setting = tuple[Any, str]  # (desired value, origin such as "defaults" or "rule 
 Settings = dict[str, Setting]
 
 
-@dataclass
+@dataclass(slots=True)
 class DesiredUser:
     user: User
     settings: Settings  # shared between users matched by the same rules

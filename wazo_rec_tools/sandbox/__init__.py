@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import shutil
 import tempfile
 import threading
@@ -12,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from . import auth, calld, calllogd, confd
 from .faults import Fault, Faults
 from .routing import ApiFault, Request, Response, Router, TokenInfo
 from .seed import ADMIN_PASSWORD, ADMIN_USERNAME, SeedSpec, seed
@@ -33,37 +32,12 @@ __all__ = [
     "TokenInfo",
 ]
 
-# One module per resource, each with `register(router)`.
-RESOURCE_MODULES = (
-    "auth.tokens",
-    "auth.refresh_tokens",
-    "auth.tenants",
-    "auth.users",
-    "auth.policies",
-    "auth.user_policy",
-    "auth.status",
-    "confd.users",
-    "confd.groups",
-    "confd.queues",
-    "confd.extension_features",
-    "confd.asterisk_features",
-    "calllogd.cdr",
-    "calllogd.recordings",
-    "calllogd.exports",
-    "calllogd.retention",
-    "calllogd.status",
-    "calld.calls",
-    "calld.status",
-)
-
 
 def build_router() -> Router:
-    """A router with every resource module of the package that is present."""
+    """A router with every emulated service; each registers one module per resource."""
     router = Router()
-    for name in RESOURCE_MODULES:
-        if importlib.util.find_spec(f"{__name__}.{name}") is None:
-            continue
-        importlib.import_module(f"{__name__}.{name}").register(router)
+    for service in (auth, confd, calllogd, calld):
+        service.register(router)
     return router
 
 
@@ -112,6 +86,7 @@ class Sandbox:
     def start(self) -> Sandbox:
         if self._server is not None:
             return self
+        self.spool_dir.mkdir(parents=True, exist_ok=True)
         self._server = SandboxServer(self, self._port)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True

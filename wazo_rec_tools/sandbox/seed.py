@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import random
 import unicodedata
 import uuid
@@ -11,6 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from .calld import seed as calld_seed
+from .calllogd import seed as calllogd_seed
 from .confd.state import USER_RECORD_FLAGS
 
 if TYPE_CHECKING:
@@ -116,10 +116,8 @@ def seed(store: Store, spec: SeedSpec) -> None:
         for tenant in tenants:
             _seed_admin(store, rng, tenant, f"admin-{tenant['slug']}", ADMIN_PASSWORD)
         _seed_confd(store, rng, spec, tenants or [master])
-        for name in ("calllogd.seed", "calld.seed"):
-            module = f"{__package__}.{name}"
-            if importlib.util.find_spec(module) is not None:
-                importlib.import_module(module).seed(store, rng, spec)
+        calllogd_seed.seed(store, rng, spec)
+        calld_seed.seed(store, rng, spec)
 
 
 def _seed_admin(

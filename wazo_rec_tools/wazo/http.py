@@ -304,7 +304,9 @@ class HttpClient:
             digest = hashlib.sha256()
             size = 0
             try:
-                with response, open(dest, "wb") as out:
+                # recordings are personal data: files start private (0600), callers may widen
+                fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                with response, os.fdopen(fd, "wb") as out:
                     for chunk in response.iter_content(CHUNK):
                         out.write(chunk)
                         digest.update(chunk)

@@ -1,4 +1,4 @@
-"""POST/GET /policies, GET /policies/{policy_uuid} (auth.md §5)."""
+"""POST/GET /policies, GET/PUT/DELETE /policies/{policy_uuid} (auth.md §5)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,18 @@ def register(router: Router) -> None:
         service="auth",
         acl="auth.policies.{policy_uuid}.read",
     )(get_policy)
+    router.route(
+        "PUT",
+        f"{PREFIX}/policies/{{policy_uuid}}",
+        service="auth",
+        acl="auth.policies.{policy_uuid}.update",
+    )(update_policy)
+    router.route(
+        "DELETE",
+        f"{PREFIX}/policies/{{policy_uuid}}",
+        service="auth",
+        acl="auth.policies.{policy_uuid}.delete",
+    )(delete_policy)
 
 
 def unknown_policy(policy: str) -> Exception:
@@ -50,7 +62,8 @@ def _slugify(name: str) -> str:
     return re.sub(r"[^a-zA-Z0-9_-]+", "_", name).strip("_")[:80] or "policy"
 
 
-def create_policy(req: Request) -> Response:
+def _load_policy(req: Request) -> dict[str, Any]:
+    """PolicySchema: name 1..80, `acl` (singular) a list of strings, description, shared."""
     body = req.json()
     if not isinstance(body, dict):
         raise _invalid("_schema", "Invalid input type.")
@@ -67,24 +80,64 @@ def create_policy(req: Request) -> Response:
     if not isinstance(shared, bool):
         raise _invalid("shared", "Not a valid boolean.")
     require_grantable(req.token, acl)
+    return {
+        "name": name,
+        "slug": body.get("slug") or _slugify(name),
+        "description": description,
+        "acl": list(acl),
+        "shared": shared,
+    }
+
+
+def _check_unique_name(req: Request, tenant_uuid: str, name: str, own_uuid: str | None) -> None:
+    for policy in req.sandbox.store.auth.policies.values():
+        if (
+            policy["tenant_uuid"] == tenant_uuid
+            and policy["name"] == name
+            and policy["uuid"] != own_uuid
+        ):
+            # auth.md §7: policies answer their conflicts in the legacy shape.
+            raise auth_legacy_error(409, f'Policy "{name}" already exists')
+
+
+def _public(policy: dict[str, Any]) -> dict[str, Any]:
+    return dict(policy, acl=list(policy["acl"]))
+
+
+def create_policy(req: Request) -> Response:
+    form = _load_policy(req)
     store = req.sandbox.store
     with store.lock:
-        for policy in store.auth.policies.values():
-            if policy["tenant_uuid"] == req.tenant_uuid and policy["name"] == name:
-                # auth.md §7: policies answer their conflicts in the legacy shape.
-                raise auth_legacy_error(409, f'Policy "{name}" already exists')
-        policy = {
-            "uuid": str(uuid.uuid4()),
-            "tenant_uuid": req.tenant_uuid,
-            "name": name,
-            "slug": body.get("slug") or _slugify(name),
-            "description": description,
-            "acl": list(acl),
-            "read_only": False,
-            "shared": shared,
-        }
+        _check_unique_name(req, req.tenant_uuid, form["name"], None)
+        policy = {"uuid": str(uuid.uuid4()), "tenant_uuid": req.tenant_uuid, **form}
+        policy["read_only"] = False
         store.auth.policies[policy["uuid"]] = policy
-        return Response(json=dict(policy, acl=list(acl)))
+        return Response(json=_public(policy))
+
+
+def update_policy(req: Request) -> Response:
+    form = _load_policy(req)
+    store = req.sandbox.store
+    with store.lock:
+        policy = visible_policy(
+            req, req.path_params["policy_uuid"], store.visible_tenants(req.tenant_uuid)
+        )
+        _check_unique_name(req, policy["tenant_uuid"], form["name"], policy["uuid"])
+        policy.update(form)
+        return Response(json=_public(policy))
+
+
+def delete_policy(req: Request) -> Response:
+    store = req.sandbox.store
+    with store.lock:
+        policy = visible_policy(
+            req, req.path_params["policy_uuid"], store.visible_tenants(req.tenant_uuid)
+        )
+        del store.auth.policies[policy["uuid"]]
+        for user in store.auth.users.values():
+            if policy["uuid"] in user["policies"]:
+                user["policies"].remove(policy["uuid"])
+    return Response(status=204)
 
 
 def visible_policy(req: Request, uuid_or_slug: str, tenants: set[str]) -> dict[str, Any]:
@@ -113,11 +166,7 @@ def list_policies(req: Request) -> Response:
         else {req.tenant_uuid}
     )
     with store.lock:
-        rows = [
-            dict(p, acl=list(p["acl"]))
-            for p in store.auth.policies.values()
-            if p["tenant_uuid"] in tenants
-        ]
+        rows = [_public(p) for p in store.auth.policies.values() if p["tenant_uuid"] in tenants]
     return Response(
         json=list_response(
             rows,
@@ -136,4 +185,4 @@ def get_policy(req: Request) -> Response:
         policy = visible_policy(
             req, req.path_params["policy_uuid"], store.visible_tenants(req.tenant_uuid)
         )
-        return Response(json=dict(policy, acl=list(policy["acl"])))
+        return Response(json=_public(policy))

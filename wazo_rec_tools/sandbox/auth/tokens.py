@@ -40,6 +40,8 @@ def _parse_body(req: Request) -> dict[str, Any]:
         raise _validation_error({"_schema": ["Invalid input type."]})
     errors: dict[str, list[str]] = {}
     expiration = body.get("expiration", DEFAULT_EXPIRATION)
+    if isinstance(expiration, str) and expiration.strip().lstrip("-").isdigit():
+        expiration = int(expiration)  # marshmallow Integer takes numeric strings, not booleans
     if isinstance(expiration, bool) or not isinstance(expiration, int):
         errors["expiration"] = ["Not a valid integer."]
     elif not 1 <= expiration <= MAX_EXPIRATION:

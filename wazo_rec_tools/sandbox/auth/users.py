@@ -1,4 +1,4 @@
-"""POST/GET /users, GET /users/{user_uuid} (auth.md §5)."""
+"""POST/GET /users, GET/DELETE /users/{user_uuid}, PUT /users/{user_uuid}/password (auth.md §5)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,18 @@ def register(router: Router) -> None:
     router.route(
         "GET", f"{PREFIX}/users/{{user_uuid}}", service="auth", acl="auth.users.{user_uuid}.read"
     )(get_user)
+    router.route(
+        "DELETE",
+        f"{PREFIX}/users/{{user_uuid}}",
+        service="auth",
+        acl="auth.users.{user_uuid}.delete",
+    )(delete_user)
+    router.route(
+        "PUT",
+        f"{PREFIX}/users/{{user_uuid}}/password",
+        service="auth",
+        acl="auth.users.{user_uuid}.password.update",
+    )(change_password)
 
 
 def unknown_user(user_uuid: str) -> Exception:
@@ -133,3 +145,41 @@ def list_users(req: Request) -> Response:
 def get_user(req: Request) -> Response:
     with req.sandbox.store.lock:
         return Response(json=public_user(visible_user(req, req.path_params["user_uuid"])))
+
+
+def _revoke_access_tokens(req: Request, user_uuid: str) -> None:
+    tokens = req.sandbox.store.auth.tokens
+    for value in [value for value, info in tokens.items() if info.user_uuid == user_uuid]:
+        del tokens[value]
+
+
+def delete_user(req: Request) -> Response:
+    """204; the user's refresh tokens go with it (auth.md §1), and its sessions."""
+    store = req.sandbox.store
+    with store.lock:
+        user = visible_user(req, req.path_params["user_uuid"])
+        del store.auth.users[user["uuid"]]
+        store.auth.usernames.pop(user["username"].lower(), None)
+        refresh_tokens = store.auth.refresh_tokens
+        for value in [v for v, r in refresh_tokens.items() if r["user_uuid"] == user["uuid"]]:
+            del refresh_tokens[value]
+        _revoke_access_tokens(req, user["uuid"])
+    return Response(status=204)
+
+
+def change_password(req: Request) -> Response:
+    """204; revokes the user's access tokens but keeps its refresh tokens (auth.md §1)."""
+    body = req.json()
+    if not isinstance(body, dict):
+        raise _invalid("_schema", "Invalid input type.")
+    for name in ("old_password", "new_password"):
+        if not isinstance(body.get(name), str) or not body[name]:
+            raise _invalid(name, "Missing data for required field.")
+    store = req.sandbox.store
+    with store.lock:
+        user = visible_user(req, req.path_params["user_uuid"])
+        if user["password"] != body["old_password"]:
+            raise xivo_error(401, "unauthorized", "Authentication Failed")
+        user["password"] = body["new_password"]
+        _revoke_access_tokens(req, user["uuid"])
+    return Response(status=204)

@@ -127,11 +127,11 @@ def update_feature(req: Request) -> Response:
         feature = _feature(req)
         form = _load(load_body(req))
         exten = form.get("exten")
-        if exten is not None and exten != feature["exten"]:
-            if any(other["exten"] == exten for other in store.confd.extension_features.values()):
-                raise confd_error(
-                    400, f"Resource Error - FeatureExtension already exists ('exten': '{exten}')"
-                )
+        features = store.confd.extension_features.values()
+        if exten not in (None, feature["exten"]) and any(f["exten"] == exten for f in features):
+            raise confd_error(
+                400, f"Resource Error - FeatureExtension already exists ('exten': '{exten}')"
+            )
         changed = any(feature[name] != value for name, value in form.items())
         feature.update(form)
         if changed:

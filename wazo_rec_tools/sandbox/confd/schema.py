@@ -14,8 +14,28 @@ MAY_NOT_BE_NULL = "Field may not be null."
 NOT_A_STRING = "Not a valid string."
 NOT_AN_INTEGER = "Not a valid integer."
 # marshmallow `fields.Boolean` truthy/falsy values (the lenient boolean, confd.md §5).
-LENIENT_TRUE = frozenset({True, 1, "1", "t", "T", "true", "True", "TRUE", "on", "On", "ON", "y", "Y", "yes", "Yes", "YES"})  # fmt: skip
-LENIENT_FALSE = frozenset({False, 0, "0", "f", "F", "false", "False", "FALSE", "off", "Off", "OFF", "n", "N", "no", "No", "NO"})  # fmt: skip
+LENIENT_TRUE = frozenset(
+    {True, "1", "t", "T", "true", "True", "TRUE", "on", "On", "ON", "y", "Y", "yes", "Yes", "YES"}
+)  # True == 1: the integer 1 is in the set too
+LENIENT_FALSE = frozenset(
+    {
+        False,
+        "0",
+        "f",
+        "F",
+        "false",
+        "False",
+        "FALSE",
+        "off",
+        "Off",
+        "OFF",
+        "n",
+        "N",
+        "no",
+        "No",
+        "NO",
+    }
+)
 
 
 def input_error(errors: dict[str, Any]) -> ApiFault:

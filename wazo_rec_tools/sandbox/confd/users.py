@@ -211,11 +211,13 @@ def update_user(req: Request) -> Response:
         user = visible_user(req)
         form = _load(load_body(req))
         new_username = form.get("username")
-        if new_username and new_username != user["username"]:
-            if any(other["username"] == new_username for other in store.confd.users.values()):
-                raise confd_error(
-                    400, f"Resource Error - User already exists ('username': '{new_username}')"
-                )
+        users = store.confd.users.values()
+        if new_username not in (None, "", user["username"]) and any(
+            other["username"] == new_username for other in users
+        ):
+            raise confd_error(
+                400, f"Resource Error - User already exists ('username': '{new_username}')"
+            )
         changed_columns = any(
             name not in RECORD_FIELDS and user.get(name) != value for name, value in form.items()
         )

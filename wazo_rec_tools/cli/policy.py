@@ -1,0 +1,275 @@
+"""`wazo-rec validate | plan | apply | dump | explain | schema`: the recording policy."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from ..errors import SafetyRefused, UserError
+from ..policy.apply import DEFAULT_CONCURRENCY, Outcome, apply_plan, outcomes_json, summary_lines
+from ..policy.dump import dump_policy
+from ..policy.explain import explain as explain_user
+from ..policy.explain import explain_json, explain_text
+from ..policy.inventory import Inventory
+from ..policy.load import LoadedPolicy, load_policy
+from ..policy.model import json_schema
+from ..policy.plan import Plan, build_plan
+from ..policy.read import dump_scope, policy_scope, read_inventory, visible_tenants
+from ..policy.render import plan_json, render_text
+from ..policy.resolve import resolve
+from ..wazo.stack import Wazo
+from . import main
+from .context import app, emit_json, is_tty, output_option
+
+policy_option = click.option(
+    "--policy",
+    "policy_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Policy file [default: `policy:` of the config, /etc/wazo-rec-tools/policy.yml].",
+)
+tenant_option = click.option(
+    "--tenant",
+    help="Only this tenant of the policy (uuid, slug or name); global features are left out.",
+)
+
+
+def _load(policy_path: Path | None) -> LoadedPolicy:
+    return load_policy(policy_path or app().config.policy)
+
+
+def _warn(warnings: tuple[str, ...] | list[str]) -> None:
+    for line in warnings:
+        click.echo(line, err=True)
+
+
+def _inventory(wazo: Wazo, loaded: LoadedPolicy, tenant: str | None) -> Inventory:
+    tenants = visible_tenants(wazo)
+    return read_inventory(wazo, policy_scope(wazo, loaded, tenants, tenant=tenant), tenants)
+
+
+def _plan(wazo: Wazo, loaded: LoadedPolicy, tenant: str | None) -> Plan:
+    return build_plan(resolve(loaded, _inventory(wazo, loaded, tenant), tenant=tenant))
+
+
+@main.command()
+@click.argument("policy_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@policy_option
+@click.option("--online", is_flag=True, help="Also resolve every name against the stack.")
+def validate(policy_file: Path | None, policy_path: Path | None, online: bool) -> None:
+    """Check the policy: schema and semantics offline, names too with --online.
+
+    Errors are `file:line:column: message`, all of them at once. Nothing is written.
+    """
+    loaded = _load(policy_file or policy_path)
+    if not online:
+        _warn(loaded.warnings)
+        tenants = len(loaded.policy.tenants)
+        click.echo(f"{loaded.path}: valid ({tenants} tenant{'s' if tenants != 1 else ''})")
+        return
+    with app().connect() as wazo:
+        plan = _plan(wazo, loaded, None)
+    _warn(plan.warnings)
+    click.echo(
+        f"{loaded.path}: valid, every name resolves on the stack "
+        f"({plan.objects_in_scope} objects in scope)"
+    )
+
+
+@main.command()
+@policy_option
+@tenant_option
+@output_option
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 2 when there are changes (0: none, 1: error), like terraform plan.",
+)
+@click.pass_context
+def plan(
+    ctx: click.Context,
+    policy_path: Path | None,
+    tenant: str | None,
+    output: str,
+    detailed_exitcode: bool,
+) -> None:
+    """Show what apply would change, per object and field: before → after (origin).
+
+    Reads only; nothing is written.
+    """
+    loaded = _load(policy_path)
+    with app().connect() as wazo:
+        result = _plan(wazo, loaded, tenant)
+    _warn(result.warnings)
+    if output == "json":
+        emit_json(plan_json(result))
+    else:
+        click.echo(render_text(result, colour=is_tty()))
+    if detailed_exitcode and not result.empty:
+        ctx.exit(2)
+
+
+@main.command()
+@policy_option
+@tenant_option
+@click.option(
+    "--yes", is_flag=True, help="Do not ask for confirmation (needed without a terminal)."
+)
+@click.option("--force", is_flag=True, help="Apply even past safety.max_change_percent.")
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 64),
+    default=DEFAULT_CONCURRENCY,
+    show_default=True,
+    help="Requests in flight at once.",
+)
+@output_option
+@click.pass_context
+def apply(
+    ctx: click.Context,
+    policy_path: Path | None,
+    tenant: str | None,
+    yes: bool,
+    force: bool,
+    concurrency: int,
+    output: str,
+) -> None:
+    """Converge the stack to the policy: only the objects that differ are written.
+
+    \b
+    Shows the plan, refuses past the policy's safety threshold unless --force, asks for
+    confirmation on a terminal unless --yes (and refuses without a terminal and --yes),
+    writes with bounded concurrency, then re-reads the stack to verify. Exit 1 if any
+    change failed or drift remains.
+    """
+    loaded = _load(policy_path)
+    text = output == "text"
+    with app().connect() as wazo:
+        planned = _plan(wazo, loaded, tenant)
+        _warn(planned.warnings)
+        if text:
+            click.echo(render_text(planned, colour=is_tty()))
+        if planned.empty:
+            if not text:
+                emit_json(
+                    {
+                        "plan": plan_json(planned),
+                        "results": [],
+                        "summary": {"changed": 0, "failed": 0},
+                        "residual": None,
+                    }
+                )
+            return
+        planned.check_safety(force=force)
+        n = len(planned.changes)
+        if not yes:
+            if not is_tty():
+                raise SafetyRefused(
+                    f"refusing to apply {n} changes without confirmation: not on a terminal; "
+                    "pass --yes"
+                )
+            click.confirm(f"Apply these {n} changes?", abort=True, err=True)
+        outcomes = _apply_with_progress(wazo, planned, concurrency, show=text and is_tty())
+        residual = _plan(wazo, loaded, tenant)
+    failed = any(not o.ok for o in outcomes)
+    if text:
+        for line in summary_lines(outcomes):
+            click.echo(line)
+        if residual.empty:
+            click.echo("Verified: the stack now matches the policy.")
+        else:
+            click.echo(f"Re-read: {len(residual.changes)} objects still differ from the policy:")
+            click.echo(render_text(residual))
+    else:
+        emit_json(
+            {
+                "plan": plan_json(planned),
+                "results": outcomes_json(outcomes),
+                "summary": {
+                    "changed": sum(o.ok for o in outcomes),
+                    "failed": sum(not o.ok for o in outcomes),
+                },
+                "residual": plan_json(residual),
+            }
+        )
+    if failed or not residual.empty:
+        ctx.exit(1)
+
+
+def _apply_with_progress(
+    wazo: Wazo, planned: Plan, concurrency: int, *, show: bool
+) -> list[Outcome]:
+    if not show:
+        return apply_plan(wazo, planned, concurrency=concurrency)
+    with click.progressbar(length=len(planned.changes), label="Applying", file=sys.stderr) as bar:
+        return apply_plan(wazo, planned, concurrency=concurrency, on_done=lambda _: bar.update(1))
+
+
+@main.command()
+@tenant_option
+@click.option(
+    "-o",
+    "--output-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the policy to this new file instead of standard output.",
+)
+def dump(tenant: str | None, output_file: Path | None) -> None:
+    """Write a policy that describes the stack as it is (`plan` right after shows no changes).
+
+    Global features are included when the token belongs to the master tenant.
+    """
+    if output_file is not None and output_file.exists():
+        raise UserError(f"{output_file} already exists: remove it or choose another file")
+    with app().connect() as wazo:
+        tenants = visible_tenants(wazo)
+        scope = dump_scope(wazo, tenants, tenant=tenant)
+        inventory = read_inventory(wazo, scope, tenants)
+    result = dump_policy(inventory, scope.tenants)
+    _warn(result.notes)
+    if output_file is None:
+        click.echo(result.yaml(), nl=False)
+        return
+    _write_new(output_file, result.yaml())
+    click.echo(f"wrote {output_file}", err=True)
+
+
+def _write_new(path: Path, text: str) -> None:
+    """Write through a temporary file so that a failure never leaves half a policy."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or Path("."))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.link(tmp, path)  # fails if `path` appeared meanwhile: never overwrite
+    except FileExistsError:
+        raise UserError(f"{path} already exists: remove it or choose another file") from None
+    finally:
+        os.unlink(tmp)
+
+
+@main.command()
+@click.argument("user")
+@policy_option
+@output_option
+def explain(user: str, policy_path: Path | None, output: str) -> None:
+    """A user's current and desired recording fields, and which rule set each.
+
+    USER is a username, e-mail, uuid or id, looked up in the tenants of the policy.
+    """
+    loaded = _load(policy_path)
+    with app().connect() as wazo:
+        inventory = _inventory(wazo, loaded, None)
+    result = explain_user(loaded, inventory, user)
+    if output == "json":
+        emit_json(explain_json(result))
+    else:
+        click.echo(explain_text(result))
+
+
+@main.command()
+def schema() -> None:
+    """Print the policy's JSON Schema (for editors: yaml-language-server and the like)."""
+    click.echo(json.dumps(json_schema(), indent=2))
