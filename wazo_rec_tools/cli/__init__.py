@@ -78,24 +78,28 @@ def main(ctx: click.Context, config_path: Path | None, debug: bool) -> None:
     ctx.obj = App(config_path, debug)
 
 
-def _register() -> None:
-    import importlib
+# Each module attaches its commands to `main` when imported.
+from . import (  # noqa: E402
+    calls,
+    demo,
+    export,
+    policy,
+    recordings,
+    retention,
+    sandbox,
+    status,
+    token,
+)
 
-    for name in (
-        "status",
-        "sandbox",
-        "policy",
-        "export",
-        "recordings",
-        "retention",
-        "calls",
-        "token",
-    ):
-        try:
-            importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{name}":
-                raise
-
-
-_register()
+__all__ = [
+    "calls",
+    "demo",
+    "export",
+    "main",
+    "policy",
+    "recordings",
+    "retention",
+    "sandbox",
+    "status",
+    "token",
+]

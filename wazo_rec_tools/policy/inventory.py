@@ -15,9 +15,6 @@ from typing import Any
 from .model import USER_FIELDS
 
 
-_MEMBERSHIPS: dict[tuple[str, ...], tuple[str, ...]] = {}
-
-
 @dataclass(frozen=True, slots=True)
 class Tenant:
     uuid: str
@@ -63,7 +60,6 @@ class User:
         labels = tuple(
             sys.intern(g["label"]) for g in item.get("groups") or () if g.get("label") is not None
         )
-        labels = _MEMBERSHIPS.setdefault(labels, labels)  # most users share a few group sets
         return cls(
             id=int(item["id"]),
             uuid=item["uuid"],
