@@ -5,16 +5,36 @@ Nothing here ever prints, logs or raises with a secret's value.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets as random_names
 import stat
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
 from .config import Config
+from .durable import fsync_dir
 from .errors import UserError
 
 CREDENTIAL_NAME = "refresh-token"  # LoadCredential=refresh-token:... in the units
+PASSWORD_CREDENTIAL = "password"  # LoadCredential=password:... in wazo-rec-sync.service
+
+
+def _credential(name: str) -> str | None:
+    """A systemd credential ($CREDENTIALS_DIRECTORY/name), if the unit was given one.
+
+    systemd made the file private to the unit; its mode is systemd's business.
+    """
+    cred_dir = os.environ.get("CREDENTIALS_DIRECTORY")
+    if not cred_dir:
+        return None
+    path = Path(cred_dir) / name
+    try:
+        return path.read_text(encoding="utf-8").strip() or None
+    except (FileNotFoundError, NotADirectoryError):
+        return None
 
 
 def read_secret_file(path: Path, where: str, what: str) -> str:
@@ -45,14 +65,9 @@ def read_secret_file(path: Path, where: str, what: str) -> str:
 
 def refresh_token(config: Config) -> str:
     """The service account's refresh token: the systemd credential wins over the file."""
-    cred_dir = os.environ.get("CREDENTIALS_DIRECTORY")
-    if cred_dir:
-        cred = Path(cred_dir) / CREDENTIAL_NAME
-        if cred.exists():
-            # systemd made this file private to the unit; its mode is systemd's business
-            value = cred.read_text(encoding="utf-8").strip()
-            if value:
-                return value
+    value = _credential(CREDENTIAL_NAME)
+    if value:
+        return value
     return read_secret_file(
         config.auth.refresh_token_file,
         config.where("auth", "refresh_token_file"),
@@ -61,14 +76,15 @@ def refresh_token(config: Config) -> str:
 
 
 def has_refresh_token(config: Config) -> bool:
-    cred_dir = os.environ.get("CREDENTIALS_DIRECTORY")
-    if cred_dir and (Path(cred_dir) / CREDENTIAL_NAME).exists():
-        return True
-    return config.auth.refresh_token_file.exists()
+    return bool(_credential(CREDENTIAL_NAME)) or config.auth.refresh_token_file.exists()
 
 
 def password(config: Config, *, interactive: bool) -> str:
-    """The admin password: password_file, else WAZO_REC_PASSWORD, else a prompt on a TTY."""
+    """The admin password: the systemd credential `password`, else password_file,
+    else WAZO_REC_PASSWORD, else a prompt on a TTY."""
+    value = _credential(PASSWORD_CREDENTIAL)
+    if value:
+        return value
     if config.auth.password_file is not None:
         return read_secret_file(
             config.auth.password_file, config.where("auth", "password_file"), "password file"
@@ -82,3 +98,57 @@ def password(config: Config, *, interactive: bool) -> str:
         "no password for auth.username: set auth.password_file or WAZO_REC_PASSWORD "
         "(or run on a terminal to be prompted)"
     )
+
+
+# file outcomes
+WRITTEN = "written"
+UNCHANGED = "unchanged"  # the file already held this very token
+REPLACED = "replaced"  # --force over a different token
+
+
+@dataclass(frozen=True)
+class WrittenToken:
+    path: Path
+    status: str
+
+
+def write_token_file(path: Path, token: str, *, force: bool = False) -> WrittenToken:
+    """Write `token` to `path`, mode 0600 from its creation, atomically (temp name + rename).
+
+    An existing file holding another value is only replaced with `force`.
+    """
+    if not path.parent.is_dir():
+        raise UserError(f"{path.parent} does not exist: create the directory first")
+    status = WRITTEN
+    if path.exists() or path.is_symlink():
+        if _holds(path, token):
+            os.chmod(path, 0o600)
+            return WrittenToken(path, UNCHANGED)
+        if not force:
+            raise UserError(
+                f"{path} already exists and holds another value; nothing written "
+                "(add --force to replace it)"
+            )
+        status = REPLACED
+    temp = path.with_name(f".{path.name}.{random_names.token_hex(6)}.tmp")
+    # O_EXCL: a fresh file that no one else can have opened; 0600 before any byte is written
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(token + "\n")
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+    fsync_dir(path.parent)
+    return WrittenToken(path, status)
+
+
+def _holds(path: Path, token: str) -> bool:
+    try:
+        return path.read_text(encoding="utf-8").strip() == token
+    except (OSError, UnicodeDecodeError):
+        return False

@@ -223,8 +223,23 @@ def _describe(err: dict[str, Any]) -> str:
     if kind == "string_type":
         return f"expected a string, got {value!r}"
     if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return f"expected a mapping, got {type(value).__name__}"
+        return f"expected a mapping, got {_yaml_type(value)}"
     if kind == "list_type":
-        return f"expected a list, got {type(value).__name__}"
+        return f"expected a list, got {_yaml_type(value)}"
     msg = err["msg"]
     return msg[len("Value error, ") :] if msg.startswith("Value error, ") else msg
+
+
+def _yaml_type(value: Any) -> str:
+    """The YAML name of a value's kind, for messages."""
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, int | float):
+        return f"a number ({value})"
+    return f"a string ({value!r})"

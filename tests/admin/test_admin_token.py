@@ -6,9 +6,9 @@ import stat
 
 import pytest
 
-from wazo_rec_tools.admin.tokens import REPLACED, UNCHANGED, WRITTEN, write_token_file
 from wazo_rec_tools.errors import UserError
 from wazo_rec_tools.sandbox import Sandbox
+from wazo_rec_tools.secrets import REPLACED, UNCHANGED, WRITTEN, write_token_file
 from wazo_rec_tools.wazo.http import ApiError
 
 TOKEN_PATH = r"/api/auth/0\.1/token$"

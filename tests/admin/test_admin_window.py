@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wazo_rec_tools.admin.window import local_timezone, parse_moment, split_window
+from wazo_rec_tools.admin.window import parse_moment, split_window
 from wazo_rec_tools.errors import UserError
+from wazo_rec_tools.localzone import local_timezone
 
 PARIS = ZoneInfo("Europe/Paris")
 

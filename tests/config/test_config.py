@@ -190,3 +190,20 @@ def test_no_password_source_is_a_clear_error(tmp_path, monkeypatch):
     config = load_config(write(tmp_path, "auth:\n  username: admin\n"))
     with pytest.raises(UserError, match=r"set auth\.password_file or WAZO_REC_PASSWORD"):
         secrets.password(config, interactive=False)
+
+
+def test_a_list_where_a_section_is_expected_names_the_yaml_kind(tmp_path):
+    path = write(tmp_path, "stack:\n  - url\n")
+    assert problems(path) == [f"{path}:2:3: stack: expected a mapping, got a list"]
+
+
+def test_systemd_password_credential_wins_over_the_password_file(tmp_path, monkeypatch):
+    creds = tmp_path / "creds"
+    creds.mkdir()
+    (creds / "password").write_text("from-systemd\n")
+    pw = tmp_path / "pw"
+    pw.write_text("from-file")
+    pw.chmod(0o600)
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(creds))
+    config = load_config(write(tmp_path, f"auth:\n  username: admin\n  password_file: {pw}\n"))
+    assert secrets.password(config, interactive=False) == "from-systemd"

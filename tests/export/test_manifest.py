@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from wazo_rec_tools.export.durable import write_json
+from wazo_rec_tools.durable import write_json
 from wazo_rec_tools.export.manifest import (
     ArchiveInvalid,
     build_manifest,

@@ -211,7 +211,8 @@ def test_apply_without_a_terminal_and_without_yes_writes_nothing(stack, run_cli,
     result = run_cli("apply")
     assert result.exit_code == 1
     assert result.stderr.strip() == (
-        "error: refusing to apply 1 changes without confirmation: not on a terminal; pass --yes"
+        "error: refusing to apply without confirmation (1 object to change): "
+        "not on a terminal; pass --yes"
     )
     assert writes(stack) == []
 
@@ -393,7 +394,7 @@ def test_apply_asks_for_confirmation_on_a_terminal(stack, run_cli, write_policy,
     write_policy(online_rule(first["username"]))
     declined = run_cli("apply", input="n\n")
     assert declined.exit_code == 1
-    assert "Apply these 1 changes? [y/N]" in declined.stderr
+    assert "Apply the plan (1 object to change)? [y/N]" in declined.stderr
     assert writes(stack) == []
     accepted = run_cli("apply", input="y\n")
     assert accepted.exit_code == 0

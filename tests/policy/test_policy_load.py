@@ -61,11 +61,11 @@ BAD_POLICIES = {
     "match_with_unknown_key": (rules("{user: [alice]}"), "policy.yml:6:19: unknown key 'user'"),
     "tenants_not_a_list": (
         "version: 1\ntenants: acme\n",
-        "policy.yml:2:10: tenants: expected a list, got str",
+        "policy.yml:2:10: tenants: expected a list, got a string ('acme')",
     ),
     "defaults_not_a_mapping": (
         "version: 1\ntenants:\n  - tenant: acme\n    users:\n      defaults: all\n",
-        "policy.yml:5:17: tenants.0.users.defaults: expected a mapping, got str",
+        "policy.yml:5:17: tenants.0.users.defaults: expected a mapping, got a string ('all')",
     ),
     "tenant_named_no_stays_a_string_and_is_unknown": (
         "version: 1\ntenants:\n  - tenant: no\n",

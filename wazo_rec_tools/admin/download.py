@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..durable import fsync_dir
 from ..wazo.http import ApiError
 from ..wazo.stack import Wazo
-from .durable import fsync_directory
 from .recordings import RecordingRow
 
 PART_SUFFIX = ".part"
@@ -114,7 +114,7 @@ def download_one(wazo: Wazo, job: DownloadJob) -> DownloadOutcome:
         part.unlink(missing_ok=True)
         return DownloadOutcome(job, FAILED, error=f"{part}: {exc.strerror or exc}")
     os.replace(part, job.path)
-    fsync_directory(job.path.parent)
+    fsync_dir(job.path.parent)
     return DownloadOutcome(job, DOWNLOADED, size=result.size, sha256=result.sha256)
 
 

@@ -2,37 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta, tzinfo
-from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import UserError
-
-_ZONEINFO_ROOTS = ("/usr/share/zoneinfo/", "/usr/lib/zoneinfo/")
-
-
-def local_timezone() -> tzinfo:
-    """The system's zone: `TZ`, else /etc/localtime, else the current fixed offset."""
-    name = os.environ.get("TZ", "").lstrip(":")
-    if name:
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    try:
-        target = str(Path("/etc/localtime").resolve())
-    except OSError:
-        target = ""
-    for root in _ZONEINFO_ROOTS:
-        if target.startswith(root):
-            try:
-                return ZoneInfo(target[len(root) :])
-            except (ZoneInfoNotFoundError, ValueError):
-                break
-    zone = datetime.now().astimezone().tzinfo
-    assert zone is not None
-    return zone
 
 
 def parse_moment(text: str, zone: tzinfo, *, option: str) -> datetime:

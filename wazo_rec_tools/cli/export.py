@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
 import click
@@ -79,7 +79,7 @@ def run_command(
         raise click.exceptions.Exit(1)
 
 
-def _one_off_window(from_: str | None, until: str | None, zone) -> Window | None:
+def _one_off_window(from_: str | None, until: str | None, zone: tzinfo) -> Window | None:
     if from_ is None and until is None:
         return None
     if from_ is None or until is None:

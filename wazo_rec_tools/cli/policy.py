@@ -20,7 +20,7 @@ from ..policy.load import LoadedPolicy, load_policy
 from ..policy.model import json_schema
 from ..policy.plan import Plan, build_plan
 from ..policy.read import dump_scope, policy_scope, read_inventory, visible_tenants
-from ..policy.render import plan_json, render_text
+from ..policy.render import objects, plan_json, render_text
 from ..policy.resolve import resolve
 from ..wazo.stack import Wazo
 from . import main
@@ -169,10 +169,10 @@ def apply(
         if not yes:
             if not is_tty():
                 raise SafetyRefused(
-                    f"refusing to apply {n} changes without confirmation: not on a terminal; "
-                    "pass --yes"
+                    f"refusing to apply without confirmation ({objects(n)} to change): "
+                    "not on a terminal; pass --yes"
                 )
-            click.confirm(f"Apply these {n} changes?", abort=True, err=True)
+            click.confirm(f"Apply the plan ({objects(n)} to change)?", abort=True, err=True)
         outcomes = _apply_with_progress(wazo, planned, concurrency, show=text and is_tty())
         residual = _plan(wazo, loaded, tenant)
     failed = any(not o.ok for o in outcomes)
@@ -182,7 +182,8 @@ def apply(
         if residual.empty:
             click.echo("Verified: the stack now matches the policy.")
         else:
-            click.echo(f"Re-read: {len(residual.changes)} objects still differ from the policy:")
+            still = objects(len(residual.changes))
+            click.echo(f"Re-read: {still} still differ from the policy:")
             click.echo(render_text(residual))
     else:
         emit_json(

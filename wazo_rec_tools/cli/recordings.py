@@ -22,8 +22,9 @@ from ..admin.recordings import (
     recordings_of_cdr,
     resolve_user,
 )
-from ..admin.window import check_window, local_timezone, parse_moment
+from ..admin.window import check_window, parse_moment
 from ..errors import SafetyRefused, UserError
+from ..localzone import local_timezone
 from ..wazo.stack import Wazo
 from . import main
 from .context import app, emit_json, is_tty, output_option, table

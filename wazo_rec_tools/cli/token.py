@@ -53,7 +53,7 @@ def create_command(
         refresh = wazo.auth.create_refresh_token(
             username=username, password=password, client_id=client_id
         )
-    written = tokens.write_token_file(path, refresh, force=force)
+    written = secrets.write_token_file(path, refresh, force=force)
     if output == "json":
         report = {
             "client_id": client_id,
@@ -66,9 +66,9 @@ def create_command(
         emit_json(report)
         return
     what = {
-        tokens.WRITTEN: "written to",
-        tokens.REPLACED: "written over",
-        tokens.UNCHANGED: "already in",
+        secrets.WRITTEN: "written to",
+        secrets.REPLACED: "written over",
+        secrets.UNCHANGED: "already in",
     }[written.status]
     # the message goes to stderr when the token itself is asked for on stdout
     click.echo(

@@ -17,13 +17,13 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ..admin.window import local_timezone
 from ..config import ExportConfig
+from ..durable import fsync_dir, sha256_of, write_json
 from ..errors import UserError
+from ..localzone import local_timezone
 from ..wazo.http import ApiError
 from ..wazo.stack import Wazo
 from .destinations import Destination, DestinationError, archive_key, manifest_key
-from .durable import fsync_dir, sha256_of, write_json
 from .journal import Entry, Journal
 from .manifest import ArchiveInvalid, build_manifest, check_archive, expected_recordings
 from .progress import Reporter, human_size

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import permissions
-from ..admin.tokens import write_token_file
 from ..config import Config
 from ..errors import UserError
+from ..secrets import write_token_file
 from ..wazo.http import ApiError
 from ..wazo.stack import Wazo
 
@@ -149,7 +149,7 @@ def _ensure_policy(wazo: Wazo, acl: list[str], tenant_uuid: str) -> tuple[str, s
 
 def _delete_user(wazo: Wazo, user_uuid: str) -> None:
     """DELETE /users/{uuid} (auth.md §1: its refresh tokens go with it)."""
-    wazo.auth.http.request("DELETE", f"/users/{user_uuid}", expect=(204,))
+    wazo.auth.delete_user(user_uuid)
 
 
 def _missing_acl(wazo: Wazo, refresh: str, client_id: str, acl: list[str]) -> list[str] | None:

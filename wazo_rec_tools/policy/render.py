@@ -22,12 +22,13 @@ def value_text(value: Any) -> str:
 def summary_line(plan: Plan) -> str:
     scope = plan.objects_in_scope
     if plan.empty:
-        return f"No changes: the stack matches the policy ({_objects(scope)} in scope)."
+        return f"No changes: the stack matches the policy ({objects(scope)} in scope)."
     counts = ", ".join(f"{PLURALS[kind]} {n}" for kind, n in plan.counts().items())
-    return f"Plan: {_objects(len(plan.changes))} to change ({counts}), {scope} in scope."
+    return f"Plan: {objects(len(plan.changes))} to change ({counts}), {scope} in scope."
 
 
-def _objects(n: int) -> str:
+def objects(n: int) -> str:
+    """`1 object`, `2 objects`."""
     return f"{n} object" if n == 1 else f"{n} objects"
 
 

@@ -108,6 +108,10 @@ class AuthClient:
         )
         return next((u for u in body.get("items", []) if u.get("username") == username), None)
 
+    def delete_user(self, user_uuid: str) -> None:
+        """Deleting a user also deletes its refresh tokens (auth.md §1)."""
+        self.http.request("DELETE", f"/users/{user_uuid}", expect=(204,))
+
     def set_password(self, user_uuid: str, old_password: str | None, new_password: str) -> None:
         self.http.redact.secrets.add(new_password)
         self.http.request(

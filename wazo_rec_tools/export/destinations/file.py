@@ -9,8 +9,8 @@ import shutil
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
+from ...durable import CHUNK, fsync_dir, sha256_of
 from ...errors import UserError
-from ..durable import CHUNK, fsync_dir, sha256_of
 from . import DestinationConflict, DestinationError, register
 
 FILE_MODE = 0o640

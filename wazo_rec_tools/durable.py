@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -12,10 +13,17 @@ CHUNK = 1024 * 1024
 
 
 def fsync_dir(path: Path) -> None:
-    """Make a rename or a new entry in `path` survive a crash."""
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    """Make a rename or a new entry in `path` survive a crash.
+
+    Best effort: some file systems refuse to open or fsync a directory.
+    """
     try:
-        os.fsync(fd)
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
     finally:
         os.close(fd)
 
