@@ -5,13 +5,12 @@ Global resources: master-tenant tokens only, no tenant filter.
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from typing import Any
 
 from ..routing import Request, Response, Router, confd_error
-from .listing import SearchConfig, key, page, parse_query, query_keys
+from .listing import SearchConfig, key, list_response
 from .schema import (
     LENIENT_FALSE,
     LENIENT_TRUE,
@@ -64,13 +63,9 @@ def register(router: Router) -> None:
 
 
 def list_features(req: Request) -> Response:
-    query = parse_query(req.params, FEATURE_SEARCH)
     confd = req.sandbox.store.confd
-    with req.sandbox.store.lock:
-        keys = query_keys(confd.list_cache, FEATURE_SEARCH, confd.extension_features, None, query)
-        items = [dict(confd.extension_features[k]) for k in page(keys, query)]
-        body = json.dumps({"total": len(keys), "items": items}).encode()
-    return Response(body=body)
+    # global resource: no tenant filter (confd.md §6)
+    return list_response(req, FEATURE_SEARCH, confd.extension_features, tenant_scoped=False)
 
 
 def _feature(req: Request) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ..routing import Request, Response, Router
@@ -10,10 +9,7 @@ from .listing import (
     SearchConfig,
     first_extension,
     key,
-    page,
-    parse_query,
-    query_keys,
-    query_tenants,
+    list_response,
 )
 from .schema import (
     PREFIX,
@@ -70,14 +66,8 @@ def register(router: Router) -> None:
 
 
 def list_groups(req: Request) -> Response:
-    query = parse_query(req.params, GROUP_SEARCH)
-    tenants = query_tenants(req, query)
     confd = req.sandbox.store.confd
-    with req.sandbox.store.lock:
-        keys = query_keys(confd.list_cache, GROUP_SEARCH, confd.groups, tenants, query)
-        items = [confd.groups[group_id] for group_id in page(keys, query)]
-        body = json.dumps({"total": len(keys), "items": items}).encode()
-    return Response(body=body)
+    return list_response(req, GROUP_SEARCH, confd.groups)
 
 
 def visible_group(req: Request) -> dict[str, Any]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..routing import Request, confd_error
+from ..routing import Request, Response, confd_error
 from .schema import LENIENT_FALSE, LENIENT_TRUE
 
 LIST_PARAMS = frozenset({"limit", "offset", "order", "direction", "search", "recurse", "view"})
@@ -189,3 +190,22 @@ def query_tenants(req: Request, query: ListQuery) -> set[str]:
 def page(keys: list[Any], query: ListQuery) -> list[Any]:
     end = None if query.limit is None else query.offset + query.limit
     return keys[query.offset : end]
+
+
+def list_response(
+    req: Request,
+    config: SearchConfig,
+    table: dict[Any, dict[str, Any]],
+    *,
+    tenant_scoped: bool = True,
+    dump: Callable[[dict[str, Any]], Any] = dict,
+) -> Response:
+    """A confd list answer `{total, items}` (confd.md §1): filters, search, order, paging."""
+    query = parse_query(req.params, config)
+    tenants = query_tenants(req, query) if tenant_scoped else None
+    store = req.sandbox.store
+    with store.lock:
+        keys = query_keys(store.confd.list_cache, config, table, tenants, query)
+        items = [dump(table[k]) for k in page(keys, query)]
+        body = json.dumps({"total": len(keys), "items": items}).encode()
+    return Response(body=body)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
@@ -11,10 +10,7 @@ from .listing import (
     SearchConfig,
     first_extension,
     key,
-    page,
-    parse_query,
-    query_keys,
-    query_tenants,
+    list_response,
 )
 from .schema import (
     PREFIX,
@@ -147,15 +143,8 @@ def list_users(req: Request) -> Response:
     if view is not None and view not in _SUMMARY_VIEWS:
         # confd.md §2: `view=default` is not a view; omit `view` for the full schema.
         raise confd_error(400, f"Input Error - view '{view}' does not exist")
-    query = parse_query(req.params, USER_SEARCH)
-    tenants = query_tenants(req, query)
-    confd = req.sandbox.store.confd
     dump = _summary if view else dump_user
-    with req.sandbox.store.lock:
-        keys = query_keys(confd.list_cache, USER_SEARCH, confd.users, tenants, query)
-        items = [dump(confd.users[user_id]) for user_id in page(keys, query)]
-        body = json.dumps({"total": len(keys), "items": items}).encode()
-    return Response(body=body)
+    return list_response(req, USER_SEARCH, req.sandbox.store.confd.users, dump=dump)
 
 
 def visible_user(req: Request) -> dict[str, Any]:
