@@ -41,7 +41,7 @@ def write_client_files(sandbox: Sandbox, directory: Path) -> Path:
 @click.option(
     "--port",
     type=click.IntRange(0, 65535),
-    default=9497,
+    default=8497,
     show_default=True,
     help="Port on 127.0.0.1 (0 picks a free one).",
 )
