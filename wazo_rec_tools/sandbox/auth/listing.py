@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..routing import xivo_error
+from ..routing import Request, xivo_error
 
 PREFIX = "/api/auth/0.1"
 
@@ -80,3 +80,10 @@ def _flat(value: Any) -> Any:
 def is_true(value: str | None) -> bool:
     """marshmallow Boolean truthy strings, as `recurse` accepts them."""
     return (value or "").lower() in ("true", "1", "yes", "on", "y", "t")
+
+
+def requested_tenants(req: Request) -> set[str]:
+    """The request's tenant, plus its sub-tenants with `recurse=true` (auth.md §4)."""
+    if is_true(req.params.get("recurse")):
+        return req.sandbox.store.visible_tenants(req.tenant_uuid)
+    return {req.tenant_uuid}

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..acl import AccessCheck
 from ..routing import Request, Response, Router, TokenInfo, auth_legacy_error, xivo_error
-from .listing import PREFIX, is_true, list_response
+from .listing import PREFIX, list_response, requested_tenants
 
 
 def register(router: Router) -> None:
@@ -160,11 +160,7 @@ def visible_policy(req: Request, uuid_or_slug: str, tenants: set[str]) -> dict[s
 
 def list_policies(req: Request) -> Response:
     store = req.sandbox.store
-    tenants = (
-        store.visible_tenants(req.tenant_uuid)
-        if is_true(req.params.get("recurse"))
-        else {req.tenant_uuid}
-    )
+    tenants = requested_tenants(req)
     with store.lock:
         rows = [_public(p) for p in store.auth.policies.values() if p["tenant_uuid"] in tenants]
     return Response(

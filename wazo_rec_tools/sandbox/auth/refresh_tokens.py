@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..routing import Request, Response, Router, xivo_error
-from .listing import PREFIX, is_true, list_response
+from .listing import PREFIX, list_response, requested_tenants
 from .users import visible_user
 
 _LISTING = {
@@ -71,11 +71,7 @@ def delete_user_refresh_token(req: Request) -> Response:
 
 def list_refresh_tokens(req: Request) -> Response:
     store = req.sandbox.store
-    tenants = (
-        store.visible_tenants(req.tenant_uuid)
-        if is_true(req.params.get("recurse"))
-        else {req.tenant_uuid}
-    )
+    tenants = requested_tenants(req)
     with store.lock:
         rows = [
             _public(refresh)

@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from ..routing import Request, Response, Router, xivo_error
-from .listing import PREFIX, is_true, list_response
+from .listing import PREFIX, list_response, requested_tenants
 
 PURPOSES = ("user", "internal", "external_api")
 _STRING_FIELDS = ("username", "password", "firstname", "lastname", "email_address", "uuid")
@@ -120,11 +120,7 @@ def create_user(req: Request) -> Response:
 
 def list_users(req: Request) -> Response:
     store = req.sandbox.store
-    tenants = (
-        store.visible_tenants(req.tenant_uuid)
-        if is_true(req.params.get("recurse"))
-        else {req.tenant_uuid}
-    )
+    tenants = requested_tenants(req)
     with store.lock:
         rows = [public_user(u) for u in store.auth.users.values() if u["tenant_uuid"] in tenants]
     for row in rows:
