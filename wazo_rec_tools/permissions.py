@@ -10,6 +10,14 @@ EXPORT = [
 ]
 EXPORT_ALL_TENANTS = ["auth.tenants.read"]
 
+# the mirror (docs/mirror.md): list recorded CDRs, fetch each recording, and with
+# delete_after_delivery remove the delivered ones through the bulk endpoint
+MIRROR = [
+    "call-logd.cdr.read",
+    "call-logd.cdr.*.recordings.*.media.read",
+]
+MIRROR_DELETE = ["call-logd.cdr.recordings.media.delete"]
+
 POLICY = [
     "auth.tenants.read",
     "confd.users.read",
@@ -43,3 +51,10 @@ ADMIN = [
 
 def export_acl(all_tenants: bool) -> list[str]:
     return EXPORT + (EXPORT_ALL_TENANTS if all_tenants else [])
+
+
+def mirror_acl(enabled: bool, delete: bool) -> list[str]:
+    """The mirror's ACLs when it has destinations (else none)."""
+    if not enabled:
+        return []
+    return MIRROR + (MIRROR_DELETE if delete else [])

@@ -81,6 +81,9 @@ def _missing_acl(wazo: Wazo, credential: str) -> dict[str, list[str]]:
     jobs: dict[str, list[str]] = {}
     if credential == "refresh token" or secrets.has_refresh_token(config):
         jobs["export"] = permissions.export_acl(config.export.tenants == "all")
+        mirror = config.mirror
+        if mirror.destinations:
+            jobs["mirror"] = permissions.mirror_acl(True, mirror.delete_after_delivery)
     if credential == "password":
         jobs["policy"] = permissions.POLICY + permissions.POLICY_FEATURES
         jobs["admin"] = permissions.ADMIN

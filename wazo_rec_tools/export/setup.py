@@ -102,6 +102,13 @@ def setup_service_account(
         user_state = "created" if user_state == "reused" else user_state
     account_tenant = user.get("tenant_uuid") or tenant["uuid"]
     acl = export_acl(wazo, config, account_tenant)
+    # the mirror runs with the same refresh token
+    mirror = config.mirror
+    acl += [
+        a
+        for a in permissions.mirror_acl(bool(mirror.destinations), mirror.delete_after_delivery)
+        if a not in acl
+    ]
     policy_uuid, policy_state = _ensure_policy(wazo, acl, account_tenant)
     attached = False
     if policy_uuid not in {p["uuid"] for p in wazo.auth.user_policies(user["uuid"])}:

@@ -46,6 +46,34 @@ class CallLogdClient:
             params["until"] = iso(until)
         return self.http.paginate("/cdr", params=params, tenant=tenant, page_size=page_size)
 
+    def recorded_cdrs_from_id(
+        self,
+        from_id: int,
+        *,
+        tenant: str | None = None,
+        limit: int = 500,
+        from_: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[dict]:
+        """One page of recorded CDRs with `id >= from_id`, in id order (call-logd.md §7).
+
+        Keyset pagination: the caller asks again from the last id + 1, so CDRs written while
+        it reads are neither skipped nor repeated the way offsets would.
+        """
+        params: dict[str, Any] = {
+            "from_id": max(0, int(from_id)),
+            "recorded": True,
+            "order": "id",
+            "direction": "asc",
+            "limit": limit,
+        }
+        if from_ is not None:
+            params["from"] = iso(from_)
+        if until is not None:
+            params["until"] = iso(until)
+        body = self.http.get_json("/cdr", params=params, tenant=tenant)
+        return list(body.get("items") or [])
+
     def get_cdr(self, cdr_id: int, *, tenant: str | None = None) -> dict:
         return self.http.get_json(f"/cdr/{int(cdr_id)}", tenant=tenant)
 

@@ -1,0 +1,258 @@
+"""`wazo-rec mirror run|status|backfill|retry`: every recording in your storage after the call."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from .. import secrets
+from ..errors import UserError
+from ..export.destinations import open_destination
+from ..export.progress import LineReporter, TtyReporter
+from ..jobs.lock import JobLock
+from ..jobs.state import DB_NAME
+from ..jobs.tenants import chosen_tenants
+from ..mirror.job import MirrorJob, MirrorReport
+from ..mirror.journal import STATUSES, MirrorJournal
+from ..wazo.stack import Wazo
+from . import main
+from .context import app, emit_json, is_tty, output_option, table
+
+LOCK_JOB = "mirror"
+
+
+@main.group()
+def mirror() -> None:
+    """Per-recording delivery: each recording and its JSON sidecar, minutes after the call."""
+
+
+def _connect() -> Wazo:
+    """The service account's refresh token when there is one, else the admin credentials."""
+    config = app().config
+    return app().connect(as_="service" if secrets.has_refresh_token(config) else "any")
+
+
+def _state_dir() -> Path:
+    return Path(app().config.export.state_dir)
+
+
+@mirror.command("run")
+@click.option(
+    "--tenant",
+    "tenants",
+    multiple=True,
+    metavar="T",
+    help="Only this tenant (uuid or slug; repeatable) [default: mirror.tenants].",
+)
+@click.option("--dry-run", is_flag=True, help="Say what would be fetched and deleted.")
+@output_option
+def run_command(tenants: tuple[str, ...], dry_run: bool, output: str) -> None:
+    """Deliver every new recording (the timer's job, every 5 minutes).
+
+    Lists the recorded CDRs written since the last run, downloads each new recording, uploads
+    it with its JSON sidecar to every mirror destination, and journals each step; with
+    mirror.delete_after_delivery, deletes on the stack what every destination holds.
+
+    \b
+    Exit status 1 when something could not be delivered (it is retried with backoff).
+    """
+    settings = app().config.mirror
+    destinations = [open_destination(url) for url in settings.destinations]
+    if not destinations:
+        raise UserError(
+            f"{app().config.where('mirror')}: mirror.destinations is empty: "
+            "list where the recordings go"
+        )
+    reporter = TtyReporter() if is_tty() and output == "text" else LineReporter()
+    state_dir = _state_dir()
+    chosen = list(tenants) or None
+    if dry_run:
+        journal = MirrorJournal.open(state_dir) if (state_dir / DB_NAME).exists() else None
+        try:
+            with _connect() as wazo:
+                job = MirrorJob(
+                    wazo, settings, journal, destinations, reporter, state_dir=state_dir
+                )
+                report = job.run(tenants=chosen, dry_run=True)
+        finally:
+            if journal is not None:
+                journal.close()
+        if output == "json":
+            emit_json(report.as_json())
+        else:
+            for line in report.planned:
+                click.echo(line)
+        return
+    with (
+        JobLock(state_dir, LOCK_JOB, "mirror run"),
+        MirrorJournal.open(state_dir) as journal,
+        _connect() as wazo,
+    ):
+        job = MirrorJob(wazo, settings, journal, destinations, reporter, state_dir=state_dir)
+        report = job.run(tenants=chosen)
+    if output == "json":
+        emit_json(report.as_json())
+    else:
+        reporter.info(summary(report))
+    if not report.ok:
+        raise click.exceptions.Exit(1)
+
+
+def summary(report: MirrorReport) -> str:
+    parts = [
+        f"{report.count(what)} {label}"
+        for what, label in (
+            ("delivered", "delivered"),
+            ("failed", "failed"),
+            ("gone", "gone"),
+            ("deleted", "deleted on the stack"),
+        )
+        if report.count(what)
+    ]
+    given_up = sum(t.given_up for t in report.tenants)
+    if given_up:
+        parts.append(f"{given_up} given up (see `wazo-rec mirror status`)")
+    errors = [f"{t.tenant.slug}: {e}" for t in report.tenants for e in t.errors]
+    verdict = "done" if report.ok else "FAILED"
+    text = f"mirror: {verdict}: {', '.join(parts) if parts else 'nothing new'}"
+    return "\n".join([text, *errors])
+
+
+@mirror.command("status")
+@output_option
+def status_command(output: str) -> None:
+    """Per tenant: the cursor, recordings per status, the newest delivery, the failures."""
+    state_dir = _state_dir()
+    if not (state_dir / DB_NAME).exists():
+        if output == "json":
+            emit_json({"journal": str(state_dir / DB_NAME), "tenants": []})
+        else:
+            click.echo(f"the mirror has not run yet (no journal at {state_dir / DB_NAME})")
+        return
+    settings = app().config.mirror
+    now = datetime.now(UTC)
+    with MirrorJournal.open(state_dir, create=False) as journal:
+        cursors = journal.cursors()
+        counts = journal.counts()
+        tenants = []
+        for uuid, slug in sorted(journal.tenants().items(), key=lambda kv: kv[1]):
+            newest = journal.newest_delivered(uuid)
+            age = None
+            if newest is not None:
+                ended = datetime.fromisoformat(newest.end_time or newest.start_time)
+                age = max(0, int((now - ended).total_seconds()))
+            failures = [
+                dict(r.as_json(), given_up=r.given_up(settings.max_attempts))
+                for r in journal.recordings(uuid, "failed")
+            ]
+            gone = [r.as_json() for r in journal.recordings(uuid, "gone")]
+            cursor = cursors.get(uuid)
+            tenants.append(
+                {
+                    "tenant": {"uuid": uuid, "slug": slug},
+                    "cursor": None
+                    if cursor is None
+                    else {"next_cdr_id": cursor[1], "updated_at": cursor[2]},
+                    "counts": {s: counts.get(uuid, {}).get(s, 0) for s in STATUSES},
+                    "newest_delivered_age_seconds": age,
+                    "failures": failures,
+                    "gone": gone,
+                    "backfills": [b.as_json() for b in journal.backfills(uuid)],
+                }
+            )
+    if output == "json":
+        emit_json({"journal": str(state_dir / DB_NAME), "tenants": tenants})
+        return
+    rows = []
+    for t in tenants:
+        cursor = t["cursor"]
+        age = t["newest_delivered_age_seconds"]
+        rows.append(
+            [
+                t["tenant"]["slug"],
+                "-" if cursor is None else f"cdr {cursor['next_cdr_id']}",
+                *(t["counts"][s] for s in STATUSES),
+                "-" if age is None else _age(age),
+            ]
+        )
+    click.echo(table(rows, ["TENANT", "CURSOR", *(s.upper() for s in STATUSES), "NEWEST"]))
+    for t in tenants:
+        for f in t["failures"]:
+            state = "given up" if f["given_up"] else f"next try {f['next_attempt_at']}"
+            click.echo(
+                f"{t['tenant']['slug']}: cdr {f['cdr_id']} recording {f['recording_uuid']}: "
+                f"failed {f['attempts']}x ({state}): {f['last_error']}"
+            )
+        for g in t["gone"]:
+            click.echo(
+                f"{t['tenant']['slug']}: cdr {g['cdr_id']} recording {g['recording_uuid']}: "
+                f"gone: {g['last_error']}"
+            )
+        for b in t["backfills"]:
+            if b["done_at"] is None:
+                click.echo(f"{t['tenant']['slug']}: backfill {b['from']} → {b['until']} queued")
+
+
+def _age(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds}s ago"
+    if seconds < 7200:
+        return f"{seconds // 60}m ago"
+    if seconds < 172800:
+        return f"{seconds // 3600}h ago"
+    return f"{seconds // 86400}d ago"
+
+
+def _moment(value: str, name: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not an ISO date-time (e.g. 2026-11-01T00:00:00Z)", param_hint=name
+        ) from None
+    if moment.tzinfo is None:
+        raise click.BadParameter(
+            f"{value!r} has no UTC offset: write it with Z or +01:00", param_hint=name
+        )
+    return moment
+
+
+@mirror.command("backfill")
+@click.option("--from", "from_", required=True, metavar="ISO", help="Calls started from (incl.).")
+@click.option("--until", required=True, metavar="ISO", help="Calls started before (excl.).")
+@click.option(
+    "--tenant",
+    "tenants",
+    multiple=True,
+    metavar="T",
+    help="Only this tenant (uuid or slug; repeatable) [default: mirror.tenants].",
+)
+def backfill_command(from_: str, until: str, tenants: tuple[str, ...]) -> None:
+    """Queue an older span of calls: the next runs deliver its recordings.
+
+    Recordings already delivered are not delivered again.
+    """
+    start, end = _moment(from_, "--from"), _moment(until, "--until")
+    if end <= start:
+        raise click.BadParameter("must be after --from", param_hint="--until")
+    state_dir = _state_dir()
+    with _connect() as wazo:
+        chosen = chosen_tenants(wazo, list(tenants) or None, app().config.mirror.tenants)
+    with JobLock(state_dir, LOCK_JOB, "mirror run"), MirrorJournal.open(state_dir) as journal:
+        for tenant in chosen:
+            journal.add_backfill(tenant.uuid, tenant.slug, start, end)
+            click.echo(
+                f"{tenant.slug}: calls from {start.isoformat()} until {end.isoformat()} queued"
+            )
+
+
+@mirror.command("retry")
+@click.option("--tenant", metavar="UUID", help="Only this tenant's recordings (its uuid).")
+def retry_command(tenant: str | None) -> None:
+    """Give the failed recordings (given up included) a new set of attempts."""
+    state_dir = _state_dir()
+    with JobLock(state_dir, LOCK_JOB, "mirror run"), MirrorJournal.open(state_dir) as journal:
+        count = journal.retry(tenant)
+    click.echo(f"{count} failed recording(s) will be tried again by the next run")
