@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import MirrorConfig
-from ..durable import fsync_dir, sha256_of
+from ..durable import sha256_of
 from ..errors import UserError
 from ..export.destinations import Destination, DestinationError
 from ..export.progress import Reporter, human_size
@@ -339,8 +339,8 @@ class MirrorJob:
                 raise
             self._journal().mark_gone(rec, reason)
             return None
+        # no fsync of the folder: the journal never trusts the spool without hashing it again
         os.replace(part, path)
-        fsync_dir(path.parent)
         if rec.sha256 and got.sha256 != rec.sha256:
             # a delivered copy has other bytes: never deliver different content under one key
             raise DestinationError(
