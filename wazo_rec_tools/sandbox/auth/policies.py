@@ -38,8 +38,13 @@ def register(router: Router) -> None:
     )(delete_policy)
 
 
+_UUID_FORM = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+
+
 def unknown_policy(policy: str) -> Exception:
-    return auth_legacy_error(404, f'No such policy "{policy}"')
+    # wazo-auth formats the lookup criteria: `{'uuid': '<uuid>'}` (or the slug looked for)
+    criteria = {"uuid": policy} if _UUID_FORM.match(policy) else {"slug": policy}
+    return auth_legacy_error(404, f"No such policy {criteria!r}")
 
 
 def require_grantable(token: TokenInfo, acl: list[str]) -> None:

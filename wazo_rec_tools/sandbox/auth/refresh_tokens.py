@@ -60,7 +60,7 @@ def delete_user_refresh_token(req: Request) -> Response:
             raise xivo_error(
                 404,
                 "cannot-find-refresh-token-matching-client-id",
-                f'Cannot find a refresh token matching client_id "{req.path_params["client_id"]}"',
+                f'unknown refresh_token for client_id "{req.path_params["client_id"]}"',
                 {"client_id": req.path_params["client_id"]},
                 resource="tokens",
             )

@@ -58,13 +58,15 @@ def public_user(user: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in user.items() if key not in ("password", "policies")}
 
 
-def _invalid(field: str, message: str) -> Exception:
-    return xivo_error(
-        400,
-        "invalid-data",
-        "Sent data is invalid",
-        {field: {"constraint_id": "type", "message": message}},
-    )
+def _invalid(
+    field: str, message: str, constraint_id: str = "type", constraint: Any = None
+) -> Exception:
+    """wazo-auth's user input error: the field's message is the error's message too."""
+    detail: dict[str, Any] = {"constraint_id": constraint_id}
+    if constraint is not None:
+        detail["constraint"] = constraint
+    detail["message"] = message
+    return xivo_error(400, "invalid-data", message, {field: detail}, resource="users")
 
 
 def create_user(req: Request) -> Response:
@@ -76,10 +78,17 @@ def create_user(req: Request) -> Response:
             raise _invalid(name, "Not a valid string.")
     username = body.get("username")
     if not username or len(username) > 256:
-        raise _invalid("username", "Length must be between 1 and 256.")
+        raise _invalid(
+            "username", "Length must be between 1 and 256.", "length", {"min": 1, "max": 256}
+        )
     purpose = body.get("purpose", "user")
     if purpose not in PURPOSES:
-        raise _invalid("purpose", f"Must be one of: {', '.join(PURPOSES)}.")
+        raise _invalid(
+            "purpose",
+            f"Must be one of: {', '.join(PURPOSES)}.",
+            "enum",
+            {"choices": list(PURPOSES)},
+        )
     enabled = body.get("enabled", True)
     if not isinstance(enabled, bool):
         raise _invalid("enabled", "Not a valid boolean.")

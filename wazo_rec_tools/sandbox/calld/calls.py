@@ -13,7 +13,7 @@ _TRUE = {"t", "true", "on", "y", "yes", "1"}
 
 
 def _no_such_call(call_id: str) -> ApiFault:
-    return xivo_error(404, "no-such-call", f"No such call: {call_id}", {"call_id": call_id})
+    return xivo_error(404, "no-such-call", "No such call", {"call_id": call_id})
 
 
 def _find_call(req: Request, call_id: str, tenant_uuid: str) -> dict[str, Any]:
@@ -33,7 +33,7 @@ def _require_toggle(call: dict[str, Any]) -> None:
         raise xivo_error(
             403,
             "recording-unauthorized",
-            "On demand call recording is not enabled",
+            "Recording unauthorized",
             {"call_id": call["call_id"]},
         )
 

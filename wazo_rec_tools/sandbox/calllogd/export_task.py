@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 import zipfile
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -42,10 +43,20 @@ class SpoolGone(Exception):
     """The sandbox stopped (its spool dir was removed) while the archive was being written."""
 
 
-def write_archive(path: Path, recordings: list[ExportedRecording], compression: int) -> None:
-    """Write the export zip, streaming each recording's generated media into its entry."""
+def write_archive(
+    path: Path,
+    recordings: list[ExportedRecording],
+    compression: int,
+    missing: Collection[str] = frozenset(),
+) -> None:
+    """Write the export zip, streaming each recording's generated media into its entry.
+
+    A recording in `missing` has lost its file: the job stops there (call-logd §3).
+    """
     with zipfile.ZipFile(path, "w", compression=compression, allowZip64=True) as archive:
         for recording in recordings:
+            if recording.recording_uuid in missing:
+                raise FileNotFoundError(recording.filename)
             info = zipfile.ZipInfo(recording.entry_name, recording.start_time.timetuple()[:6])
             info.compress_type = compression
             size = media_size(recording.size)
@@ -99,7 +110,7 @@ def run_export(
         return
     path = Path(sandbox.spool_dir) / f"{export_uuid}.zip"
     try:
-        write_archive(path, recordings, compression)
+        write_archive(path, recordings, compression, store.calllogd.missing_media)
     except (OSError, SpoolGone):
         path.unlink(missing_ok=True)
         _set_status(store, export_uuid, "error")

@@ -5,7 +5,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..routing import ApiFault, Request, Response, Router, xivo_error
+from ..routing import ApiFault, Request, Response, Router, html_not_found, xivo_error
 from . import queries
 from .cdr import PREFIX
 from .export_task import ExportedRecording, start_export
@@ -34,14 +34,14 @@ def _export_uuid(req: Request) -> str:
     try:
         return str(uuid.UUID(value))
     except ValueError:
-        raise ApiFault(404, {"message": "The requested URL was not found on the server."}) from None
+        raise html_not_found() from None
 
 
 def _export_not_found(export_uuid: str) -> ApiFault:
     return xivo_error(
         404,
         "export-not-found-with-given-uuid",
-        f"Export not found with given UUID: {export_uuid}",
+        "No export found matching this UUID",
         {"export_uuid": export_uuid},
     )
 
@@ -103,7 +103,7 @@ def create_export(req: Request) -> Response:
     return Response(
         status=202,
         json={"uuid": export_uuid},
-        headers={"Location": f"{PREFIX}/exports/{export_uuid}"},
+        headers={"Location": req.public_path(f"{PREFIX}/exports/{export_uuid}")},
     )
 
 
@@ -130,7 +130,7 @@ def download_export(req: Request) -> Response:
             raise xivo_error(
                 202,
                 "export-not-done-yet",
-                f"Export not done yet: {export_uuid}",
+                "Export: not done yet",
                 {"export_uuid": export_uuid},
             )
         if not export["path"]:
@@ -171,4 +171,5 @@ def register(router: Router) -> None:
         f"{PREFIX}/exports/{{export_uuid}}/download",
         service="call-logd",
         acl="call-logd.exports.{export_uuid}.download.read",
+        query_token=True,
     )(download_export)

@@ -23,10 +23,7 @@ def _find_recording(req: Request) -> tuple[dict[str, Any], dict[str, Any]]:
         if recording["uuid"] == recording_uuid:
             return cdr, recording
     raise xivo_error(
-        404,
-        "recording-not-found",
-        f"Recording not found: {recording_uuid}",
-        {"cdr_id": cdr_id, "recording_uuid": recording_uuid},
+        404, "recording-not-found", "No recording found", {"recording_uuid": recording_uuid}
     )
 
 
@@ -63,10 +60,18 @@ def get_media(req: Request) -> Response:
             raise xivo_error(
                 400,
                 "recording-media-not-found",
-                f"Recording media not found: {recording['uuid']}",
+                "No recording media found",
                 {"recording_uuid": recording["uuid"]},
             )
         recording_uuid = recording["uuid"]
+        if recording_uuid in req.sandbox.store.calllogd.missing_media:
+            # the row keeps its path, the file is gone from disk
+            raise xivo_error(
+                500,
+                "recording-media-filesystem-not-found",
+                "Recording media: not found on filesystem",
+                {"recording_uuid": recording_uuid},
+            )
         filename = recording["filename"]
         size = media_size(req.sandbox.store.calllogd.media_size(recording_uuid))
 
@@ -106,6 +111,7 @@ def delete_media(req: Request) -> Response:
         _, recording = _find_recording(req)
         # call-logd.md §8: a media already gone is still 204
         recording["deleted"] = True
+        req.sandbox.store.calllogd.missing_media.discard(recording["uuid"])
     return Response(status=204)
 
 
@@ -140,11 +146,14 @@ def delete_bulk_media(req: Request) -> Response:
         for cdr in cdrs:
             for recording in cdr["recordings"]:
                 recording["deleted"] = True
+                req.sandbox.store.calllogd.missing_media.discard(recording["uuid"])
     return Response(status=204)
 
 
 def register(router: Router) -> None:
-    router.route("GET", _MEDIA_PATH, service="call-logd", acl=f"{_MEDIA_ACL}.read")(get_media)
+    router.route(
+        "GET", _MEDIA_PATH, service="call-logd", acl=f"{_MEDIA_ACL}.read", query_token=True
+    )(get_media)
     router.route("DELETE", _MEDIA_PATH, service="call-logd", acl=f"{_MEDIA_ACL}.delete")(
         delete_media
     )

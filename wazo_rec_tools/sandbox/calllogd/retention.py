@@ -4,7 +4,7 @@ from typing import Any
 
 from ..routing import Request, Response, Router
 from .cdr import PREFIX
-from .schemas import invalid_data
+from .schemas import invalid_data, validator_error
 from .state import RETENTION_KEYS, CallLogdState
 from .tenancy import requested_tenant
 
@@ -55,11 +55,9 @@ def _load_retention(body: Any) -> dict[str, int | None]:
             }
             continue
         if number < 0:
-            errors[key] = {
-                "message": "Must be greater than or equal to 0.",
-                "constraint_id": "range",
-                "constraint": {"min": 0},
-            }
+            errors[key] = validator_error(
+                "range", {"min": 0}, "Must be greater than or equal to 0."
+            )
             continue
         days[key] = number
     if errors:
@@ -67,14 +65,9 @@ def _load_retention(body: Any) -> dict[str, int | None]:
     cdr_days, recording_days = days["cdr_days"], days["recording_days"]
     if cdr_days is not None and recording_days is not None and recording_days > cdr_days:
         # call-logd.md §9: the message is worded the wrong way round; the comparison is this one
+        # a schema validator's error: a list of plain strings
         raise invalid_data(
-            {
-                "recording_days": {
-                    "message": '"recording_days" must be higher or equal than "cdr_days"',
-                    "constraint_id": "validate_days",
-                    "constraint": None,
-                }
-            }
+            {"recording_days": ['"recording_days" must be higher or equal than "cdr_days"']}
         )
     return days
 

@@ -46,8 +46,39 @@ CDR_FIELDS = (
     "tags",
     "recordings",
 )
-# call-logd.md §7: any CDR field except end, tags and recordings
-ORDERABLE_FIELDS = tuple(name for name in CDR_FIELDS if name not in ("end", "tags", "recordings"))
+# docs/wazo-api.md (call-logd §7): any CDR field except end, tags and recordings. call-logd
+# validates against a set, so its error lists them in that set's order: this one was observed.
+ORDERABLE_FIELDS = (
+    "destination_internal_context",
+    "source_internal_extension",
+    "id",
+    "destination_details",
+    "destination_line_id",
+    "source_internal_name",
+    "call_status",
+    "requested_internal_context",
+    "requested_name",
+    "answer",
+    "destination_user_uuid",
+    "requested_extension",
+    "source_name",
+    "start",
+    "requested_user_uuid",
+    "requested_internal_extension",
+    "call_direction",
+    "requested_context",
+    "conversation_id",
+    "source_line_id",
+    "destination_extension",
+    "destination_internal_extension",
+    "source_internal_context",
+    "destination_name",
+    "source_extension",
+    "duration",
+    "source_user_uuid",
+    "answered",
+    "tenant_uuid",
+)
 
 _TRUE = {"t", "true", "on", "y", "yes", "1"}
 _FALSE = {"f", "false", "off", "n", "no", "0"}
@@ -61,7 +92,13 @@ def invalid_data(details: dict[str, Any]) -> ApiFault:
 
 
 def _type_error(kind: str, message: str) -> dict[str, Any]:
+    """A field that cannot be read at all: one dict (docs/wazo-api.md, call-logd §10)."""
     return {"message": message, "constraint_id": "type", "constraint": kind}
+
+
+def validator_error(constraint_id: str, constraint: Any, message: str) -> list[dict[str, Any]]:
+    """A value a validator refuses (range, enum, regex): a list of dicts, in this key order."""
+    return [{"constraint_id": constraint_id, "constraint": constraint, "message": message}]
 
 
 class Fields:
@@ -81,7 +118,8 @@ class Fields:
             return None
         parsed = parse_datetime(value)
         if parsed is None:
-            self.errors[name] = _type_error("datetime", "Not a valid datetime.")
+            # xivo's DateTime field words it without the final period
+            self.errors[name] = _type_error("datetime", "Not a valid datetime")
         return parsed
 
     def boolean(self, name: str, default: bool | None = None) -> bool | None:
@@ -106,11 +144,9 @@ class Fields:
             self.errors[name] = _type_error("integer", "Not a valid integer.")
             return default
         if number < minimum:
-            self.errors[name] = {
-                "message": f"Must be greater than or equal to {minimum}.",
-                "constraint_id": "range",
-                "constraint": {"min": minimum},
-            }
+            self.errors[name] = validator_error(
+                "range", {"min": minimum}, f"Must be greater than or equal to {minimum}."
+            )
             return default
         return number
 
@@ -119,11 +155,9 @@ class Fields:
         if value is None:
             return default
         if value not in choices:
-            self.errors[name] = {
-                "message": f"Must be one of: {', '.join(choices)}.",
-                "constraint_id": "enum",
-                "constraint": {"choices": list(choices)},
-            }
+            self.errors[name] = validator_error(
+                "enum", {"choices": list(choices)}, f"Must be one of: {', '.join(choices)}."
+            )
             return default
         return value
 
@@ -132,11 +166,9 @@ class Fields:
         if value is None:
             return None
         if not regex.match(value):
-            self.errors[name] = {
-                "message": "String does not match expected pattern.",
-                "constraint_id": "regex",
-                "constraint": regex.pattern,
-            }
+            self.errors[name] = validator_error(
+                "regex", regex.pattern, "String does not match expected pattern."
+            )
             return None
         return value
 

@@ -33,6 +33,7 @@ class CallLogdState:
     fail_next_exports: the next N exports end in `error`, without a file.
     export_compression: the zipfile constant used for export archives.
     sent_emails: {to, export_uuid, tenant_uuid} for each finished export that had an `email`.
+    missing_media: recording uuids whose row keeps its path but whose file is gone from disk.
     """
 
     cdrs: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -44,6 +45,7 @@ class CallLogdState:
     fail_next_exports: int = 0
     export_compression: int = zipfile.ZIP_DEFLATED
     sent_emails: list[dict[str, str]] = field(default_factory=list)
+    missing_media: set[str] = field(default_factory=set)
 
     def next_cdr_id(self) -> int:
         return max(self.cdrs, default=0) + 1

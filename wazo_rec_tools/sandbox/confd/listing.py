@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ class SearchConfig:
     multi_value: frozenset[str] = frozenset()  # comma-separated exact filters (users)
     casefolded: frozenset[str] = frozenset()  # "collated" Python sort (users)
     name: str = ""
+    order_as_text: bool = False  # users: every column sorts as lowered text (ids: 10 < 2)
 
 
 def key(name: str) -> Callable[[dict[str, Any]], Any]:
@@ -69,7 +71,13 @@ def _non_negative(params: Mapping[str, str], name: str) -> int | None:
     except ValueError:
         raise _list_error(name, "Not a valid integer.", "type", "integer") from None
     if number < 0:
-        raise _list_error(name, "Must be greater than or equal to 0.", "range", {"min": 0})
+        # the range validator's message is a list of dicts, keys in this order (corpus)
+        detail = {
+            "constraint_id": "range",
+            "constraint": {"min": 0},
+            "message": "Must be greater than or equal to 0.",
+        }
+        raise confd_error(400, f"Input Error - {name}: {[detail]!r}")
     return number
 
 
@@ -112,6 +120,13 @@ def fold(value: Any) -> str:
     return text.casefold()
 
 
+def like_pattern(search: str) -> re.Pattern[str]:
+    """`ILIKE '%<search>%'` unescaped: `_` is any one character and `%` any run of them."""
+    parts = (re.escape(char) for char in search)
+    regex = "".join(".*" if p == "%" else "." if p == "_" else p for p in parts)
+    return re.compile(regex, re.DOTALL)
+
+
 def _matches_filter(value: Any, wanted: str, multi: bool) -> bool:
     if value is None:
         return False
@@ -151,13 +166,14 @@ def query_keys(
         multi = name in config.multi_value
         selected = [(k, row) for k, row in selected if _matches_filter(getter(row), wanted, multi)]
     if query.search:
-        needle = fold(query.search)
+        needle = like_pattern(fold(query.search))
         getters = [config.columns[name] for name in config.search]
         selected = [
             (k, row)
             for k, row in selected
             if any(
-                (value := getter(row)) is not None and needle in fold(value) for getter in getters
+                (value := getter(row)) is not None and needle.search(fold(value))
+                for getter in getters
             )
         ]
     getter = config.columns[query.order]
@@ -168,6 +184,8 @@ def query_keys(
         empty = value is None or value == ""
         if empty:
             return (True, "")
+        if config.order_as_text:
+            return (False, str(value).casefold())
         return (False, value.casefold() if casefold and isinstance(value, str) else value)
 
     selected.sort(key=sort_key)

@@ -6,11 +6,12 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from ..routing import ApiFault, Request, confd_error
+from ..routing import ApiFault, Request, confd_error, html_not_found
 
 PREFIX = "/api/confd/1.1"
 NOT_A_BOOLEAN = "Not a valid boolean."
 MAY_NOT_BE_NULL = "Field may not be null."
+MISSING_DATA = "Missing data for required field."
 NOT_A_STRING = "Not a valid string."
 NOT_AN_INTEGER = "Not a valid integer."
 # marshmallow `fields.Boolean` truthy/falsy values (the lenient boolean, confd.md §5).
@@ -51,14 +52,8 @@ def not_found(model: str, criteria: str) -> ApiFault:
 
 
 def flask_not_found() -> ApiFault:
-    """A path value the route converter refuses (e.g. a uuid for a queue): Flask's plain 404."""
-    return ApiFault(
-        404,
-        {
-            "message": "The requested URL was not found on the server. If you entered the URL "
-            "manually please check your spelling and try again."
-        },
-    )
+    """A path value the route converter refuses (e.g. a uuid for a queue): Flask's HTML 404."""
+    return html_not_found()
 
 
 def is_uuid(value: str) -> bool:

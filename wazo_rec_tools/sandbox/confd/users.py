@@ -104,6 +104,7 @@ USER_SEARCH = SearchConfig(
     default_order="lastname",
     multi_value=frozenset({"uuid", "exten", "mobile_phone_number"}),
     casefolded=frozenset({"firstname", "lastname", "fullname", "description"}),
+    order_as_text=True,
 )
 
 
