@@ -95,8 +95,12 @@ def update_group(req: Request) -> Response:
     store = req.sandbox.store
     with store.lock:
         group = visible_group(req)
+        body = load_body(req)
+        if "name" in body and "label" not in body:
+            # docs/wazo-api.md (confd §3): the legacy `name` of a PUT is taken as the label
+            body = {**body, "label": body["name"]}
         form, errors = check_fields(
-            load_body(req),
+            body,
             strict_booleans=_BOOLEANS,
             required_strings=("label",),
             strings=_STRINGS,
