@@ -29,8 +29,8 @@ VERSIONS = {"auth": "0.1", "confd": "1.1", "call-logd": "1.0", "calld": "1.0"}
 DEFAULT_BASE_PORT = 9000
 
 __all__ = [
-    "ApiFault",
     "DIRECT_PORTS",
+    "ApiFault",
     "Fault",
     "Faults",
     "LoggedRequest",

@@ -68,12 +68,12 @@ def xivo_error(
 
 
 def confd_error(status: int, *messages: str) -> ApiFault:
-    """confd shape: a JSON list of strings (confd.md §7)."""
+    """confd shape: a JSON list of strings (docs/wazo-api.md, confd §7)."""
     return ApiFault(status, list(messages))
 
 
 def auth_legacy_error(status: int, reason: str) -> ApiFault:
-    """wazo-auth `_error` shape (auth.md §7)."""
+    """wazo-auth `_error` shape (docs/wazo-api.md, auth §7)."""
     return ApiFault(status, {"reason": [reason], "timestamp": [time.time()], "status_code": status})
 
 
@@ -187,7 +187,10 @@ class Route:
     query_token: bool = False
 
     def required_acl(self, path_params: Mapping[str, str]) -> str | None:
-        """The ACL template filled with the literal path values, dots as `_` (auth.md §6)."""
+        """The ACL template filled with the literal path values, dots as `_`.
+
+        See docs/wazo-api.md (auth §6).
+        """
         if self.acl is None:
             return None
         values = {name: value.replace(".", "_") for name, value in path_params.items()}

@@ -33,7 +33,7 @@ GROUP_LABELS = ("Sales", "Support", "Accounting")
 QUEUE_NAMES = ("support", "sales")
 RECORD_FLAG_SHARE = 0.3
 
-# (exten, feature, enabled): xivo-manage-db factory rows (confd.md §5).
+# (exten, feature, enabled): xivo-manage-db factory rows (docs/wazo-api.md, confd §5).
 FACTORY_FEATURE_EXTENSIONS = (
     ("_*31.", "agentstaticlogin", True),
     ("_*32.", "agentstaticlogoff", True),

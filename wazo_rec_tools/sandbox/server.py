@@ -289,7 +289,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
             return Response(status=500, json=error.body)
 
     def _authenticate(self, route: Route, req: Request) -> None:
-        """Token, ACL, master-tenant and Wazo-Tenant checks (call-logd.md §1, confd.md §6)."""
+        """Token, ACL, master-tenant and Wazo-Tenant checks (docs/wazo-api.md (call-logd §1),
+        docs/wazo-api.md, confd §6)."""
         store = req.sandbox.store
         value = req.headers.get("X-Auth-Token") or ""
         if not value and route.query_token:
@@ -310,7 +311,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
         if route.tenant_visible and header_tenant is not None:
             if header_tenant not in store.visible_tenants(info.tenant_uuid):
                 if route.service == "auth":
-                    # auth.md §4: wazo-auth's own Tenant.autodetect
+                    # docs/wazo-api.md (auth §4): wazo-auth's own Tenant.autodetect
                     raise xivo_error(
                         401,
                         "unauthorized-tenant",

@@ -1,4 +1,4 @@
-"""POST/GET /policies, GET/PUT/DELETE /policies/{policy_uuid} (auth.md §5)."""
+"""POST/GET /policies, GET/PUT/DELETE /policies/{policy_uuid} (docs/wazo-api.md, auth §5)."""
 
 from __future__ import annotations
 
@@ -101,7 +101,7 @@ def _check_unique_name(req: Request, tenant_uuid: str, name: str, own_uuid: str 
             and policy["name"] == name
             and policy["uuid"] != own_uuid
         ):
-            # auth.md §7: policies answer their conflicts in the legacy shape.
+            # docs/wazo-api.md (auth §7): policies answer their conflicts in the legacy shape.
             raise auth_legacy_error(409, f'Policy "{name}" already exists')
 
 

@@ -1,4 +1,7 @@
-"""POST/GET /users, GET/DELETE /users/{user_uuid}, PUT /users/{user_uuid}/password (auth.md §5)."""
+"""POST/GET /users, GET/DELETE /users/{user_uuid}, PUT /users/{user_uuid}/password.
+
+See docs/wazo-api.md (auth §5).
+"""
 
 from __future__ import annotations
 
@@ -159,7 +162,7 @@ def _revoke_access_tokens(req: Request, user_uuid: str) -> None:
 
 
 def delete_user(req: Request) -> Response:
-    """204; the user's refresh tokens go with it (auth.md §1), and its sessions."""
+    """204; the user's refresh tokens go with it (docs/wazo-api.md, auth §1), and its sessions."""
     store = req.sandbox.store
     with store.lock:
         user = visible_user(req, req.path_params["user_uuid"])
@@ -173,7 +176,10 @@ def delete_user(req: Request) -> Response:
 
 
 def change_password(req: Request) -> Response:
-    """204; revokes the user's access tokens but keeps its refresh tokens (auth.md §1)."""
+    """204; revokes the user's access tokens but keeps its refresh tokens.
+
+    See docs/wazo-api.md (auth §1).
+    """
     body = req.json()
     if not isinstance(body, dict):
         raise _invalid("_schema", "Invalid input type.")

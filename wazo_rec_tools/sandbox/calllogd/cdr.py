@@ -1,4 +1,4 @@
-"""GET /cdr and GET /cdr/{cdr_id} (call-logd.md §7)."""
+"""GET /cdr and GET /cdr/{cdr_id} (docs/wazo-api.md, call-logd §7)."""
 
 import csv
 import io
@@ -119,7 +119,7 @@ def _csv_response(items: list[dict[str, Any]]) -> Response:
 def get_cdr(req: Request) -> Response:
     cdr_id = parse_cdr_id(req.path_params["cdr_id"])
     tenant = requested_tenant(req, query_extractor=True)
-    # call-logd.md §7: GET /cdr/{id} looks across sub-tenants
+    # docs/wazo-api.md (call-logd §7): GET /cdr/{id} looks across sub-tenants
     with req.sandbox.store.lock:
         cdr = snapshot(find_cdr(req, cdr_id, tenant_scope(req, tenant, recurse=True)))
     if req.params.get("format") == "csv":

@@ -1,4 +1,6 @@
-"""The export job (call-logd's Celery task, call-logd.md §3), run in a background thread.
+"""The export job (call-logd's Celery task), run in a background thread.
+
+See docs/wazo-api.md (call-logd §3).
 
 pending for half of `sandbox.export_delay`, then processing while the zip is written and for the
 other half, then finished (or error). The zip is real: `<spool_dir>/<uuid>.zip` with entries
@@ -78,7 +80,7 @@ def _set_status(store: Store, export_uuid: str, status: str, path: Path | None =
         if path is not None:
             export["path"] = path
         if status == "finished" and export.get("email"):
-            # call-logd.md §3: the link is e-mailed once the export is finished
+            # docs/wazo-api.md (call-logd §3): the link is e-mailed once the export is finished
             store.calllogd.sent_emails.append(
                 {
                     "to": export["email"],
@@ -104,7 +106,7 @@ def run_export(
     if not _set_status(store, export_uuid, "processing"):
         return
     if fail:
-        # call-logd.md §3: a failed job leaves `path` unset
+        # docs/wazo-api.md (call-logd §3): a failed job leaves `path` unset
         time.sleep(half_delay)
         _set_status(store, export_uuid, "error")
         return

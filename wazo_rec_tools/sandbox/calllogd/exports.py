@@ -1,4 +1,4 @@
-"""Recording exports: launch, poll, download (call-logd.md §2, §4, §5)."""
+"""Recording exports: launch, poll, download (docs/wazo-api.md, call-logd §2, §4, §5)."""
 
 import uuid
 from datetime import datetime
@@ -17,7 +17,7 @@ _NOT_DONE = ("pending", "processing")
 
 
 def export_view(export: dict[str, Any]) -> dict[str, Any]:
-    """`ExportSchema` (call-logd.md §4): no path, size or count."""
+    """`ExportSchema` (docs/wazo-api.md, call-logd §4): no path, size or count."""
     return {
         "uuid": export["uuid"],
         "tenant_uuid": export["tenant_uuid"],
@@ -53,7 +53,8 @@ def _recordings_to_export(
     for cdr in sorted(cdrs, key=lambda cdr: cdr["id"]):
         for recording in cdr["recordings"]:
             if recording["deleted"]:
-                continue  # call-logd.md §2: only recordings whose file is still there
+                # docs/wazo-api.md (call-logd §2): only recordings whose file is still there
+                continue
             exported.append(
                 ExportedRecording(
                     cdr_id=cdr["id"],
@@ -67,7 +68,7 @@ def _recordings_to_export(
 
 
 def create_export(req: Request) -> Response:
-    body = req.json()  # call-logd.md §2: since 26.02 a missing body is a 400
+    body = req.json()  # docs/wazo-api.md (call-logd §2): since 26.02 a missing body is a 400
     request = export_request(req.params, body)
     tenants = tenant_scope(req, requested_tenant(req), request["recurse"])
     store = req.sandbox.store
@@ -87,7 +88,7 @@ def create_export(req: Request) -> Response:
             state.fail_next_exports -= 1
         state.exports[export_uuid] = {
             "uuid": export_uuid,
-            # call-logd.md §2 step 4: the token's tenant, not Wazo-Tenant
+            # docs/wazo-api.md (call-logd §2) step 4: the token's tenant, not Wazo-Tenant
             "tenant_uuid": req.token.tenant_uuid,
             "user_uuid": req.token.user_uuid,
             "requested_at": req.sandbox.clock(),
@@ -109,7 +110,7 @@ def create_export(req: Request) -> Response:
 
 def get_export(req: Request) -> Response:
     export_uuid = _export_uuid(req)
-    # call-logd.md §4: the tenant and its sub-tenants
+    # docs/wazo-api.md (call-logd §4): the tenant and its sub-tenants
     tenants = tenant_scope(req, requested_tenant(req), recurse=True)
     with req.sandbox.store.lock:
         export = req.sandbox.store.calllogd.exports.get(export_uuid)
@@ -120,7 +121,7 @@ def get_export(req: Request) -> Response:
 
 def download_export(req: Request) -> Response:
     export_uuid = _export_uuid(req)
-    # call-logd.md §5: single tenant, no recursion, ?tenant= first
+    # docs/wazo-api.md (call-logd §5): single tenant, no recursion, ?tenant= first
     tenant = requested_tenant(req, query_extractor=True)
     with req.sandbox.store.lock:
         export = req.sandbox.store.calllogd.exports.get(export_uuid)

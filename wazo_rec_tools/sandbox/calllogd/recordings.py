@@ -1,4 +1,4 @@
-"""Recording media: download, delete one, delete in bulk (call-logd.md §8)."""
+"""Recording media: download, delete one, delete in bulk (docs/wazo-api.md, call-logd §8)."""
 
 import re
 from typing import Any
@@ -94,7 +94,7 @@ def get_media(req: Request) -> Response:
             headers=headers,
         )
     first, last = byte_range
-    # call-logd.md §8: a Range request is answered inline, 206
+    # docs/wazo-api.md (call-logd §8): a Range request is answered inline, 206
     headers["Content-Disposition"] = f"inline; filename={filename}"
     headers["Content-Range"] = f"bytes {first}-{last}/{size}"
     return Response(
@@ -109,7 +109,7 @@ def get_media(req: Request) -> Response:
 def delete_media(req: Request) -> Response:
     with req.sandbox.store.lock:
         _, recording = _find_recording(req)
-        # call-logd.md §8: a media already gone is still 204
+        # docs/wazo-api.md (call-logd §8): a media already gone is still 204
         recording["deleted"] = True
         req.sandbox.store.calllogd.missing_media.discard(recording["uuid"])
     return Response(status=204)
@@ -141,7 +141,7 @@ def delete_bulk_media(req: Request) -> Response:
     tenant = requested_tenant(req)
     tenants = tenant_scope(req, tenant, recurse=True)
     with req.sandbox.store.lock:
-        # every CDR is checked before anything is deleted (call-logd.md §8)
+        # every CDR is checked before anything is deleted (docs/wazo-api.md, call-logd §8)
         cdrs = [find_cdr(req, cdr_id, tenants) for cdr_id in cdr_ids]
         for cdr in cdrs:
             for recording in cdr["recordings"]:

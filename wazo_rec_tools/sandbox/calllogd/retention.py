@@ -1,4 +1,4 @@
-"""GET/PUT /retention, per tenant and non-recursive (call-logd.md §9)."""
+"""GET/PUT /retention, per tenant and non-recursive (docs/wazo-api.md, call-logd §9)."""
 
 from typing import Any
 
@@ -64,7 +64,8 @@ def _load_retention(body: Any) -> dict[str, int | None]:
         raise invalid_data(errors)
     cdr_days, recording_days = days["cdr_days"], days["recording_days"]
     if cdr_days is not None and recording_days is not None and recording_days > cdr_days:
-        # call-logd.md §9: the message is worded the wrong way round; the comparison is this one
+        # docs/wazo-api.md (call-logd §9): the message is worded the wrong way round; the comparison
+        # is this one
         # a schema validator's error: a list of plain strings
         raise invalid_data(
             {"recording_days": ['"recording_days" must be higher or equal than "cdr_days"']}
@@ -82,7 +83,7 @@ def put_retention(req: Request) -> Response:
     days = _load_retention(req.json())
     tenant = requested_tenant(req)
     with req.sandbox.store.lock:
-        # call-logd.md §9: PUT resets omitted keys to null
+        # docs/wazo-api.md (call-logd §9): PUT resets omitted keys to null
         req.sandbox.store.calllogd.retention[tenant] = days
     return Response(status=204)
 

@@ -1,7 +1,7 @@
 """Query-string and body validation the way call-logd's marshmallow schemas do it.
 
 Every error of a request is collected, then one 400 `invalid-data` carries them all, keyed by
-field (call-logd.md §10). Unknown parameters are ignored (`unknown=EXCLUDE`).
+field (docs/wazo-api.md, call-logd §10). Unknown parameters are ignored (`unknown=EXCLUDE`).
 """
 
 import re
@@ -183,7 +183,7 @@ def parse_datetime(value: str) -> datetime | None:
     """marshmallow 3.18 DateTime: a date and a time are required; naive means UTC (§2)."""
     value = value.strip()
     if len(value) < 16 or value[10] not in "Tt ":
-        return None  # a bare date is rejected (call-logd.md §0)
+        return None  # a bare date is rejected (docs/wazo-api.md, call-logd §0)
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
@@ -192,7 +192,8 @@ def parse_datetime(value: str) -> datetime | None:
 
 
 def listing_filters(fields: Fields) -> dict[str, Any]:
-    """The filters shared by GET /cdr and the export POST (`CDRListingBase`, call-logd.md §2)."""
+    """The filters shared by GET /cdr and the export POST (`CDRListingBase`, docs/wazo-api.md,
+    call-logd §2)."""
     return {
         "from": fields.datetime("from"),
         "until": fields.datetime("until"),
@@ -207,7 +208,7 @@ def listing_filters(fields: Fields) -> dict[str, Any]:
 
 
 def cdr_list_request(params: dict[str, str]) -> dict[str, Any]:
-    """`CDRListRequestSchema` (call-logd.md §7)."""
+    """`CDRListRequestSchema` (docs/wazo-api.md, call-logd §7)."""
     fields = Fields(params)
     request = listing_filters(fields)
     request.update(
@@ -228,7 +229,10 @@ def cdr_list_request(params: dict[str, str]) -> dict[str, Any]:
 
 
 def export_request(params: dict[str, str], body: Any) -> dict[str, Any]:
-    """`RecordingMediaExportRequestSchema` plus the `{"cdr_ids": [...]}` body (call-logd.md §2)."""
+    """`RecordingMediaExportRequestSchema` plus the `{"cdr_ids": [...]}` body.
+
+    See docs/wazo-api.md (call-logd §2).
+    """
     fields = Fields(params)
     request = listing_filters(fields)
     request["email"] = fields.pattern("email", _EMAIL)
@@ -238,7 +242,8 @@ def export_request(params: dict[str, str], body: Any) -> dict[str, Any]:
     if not isinstance(body, dict):
         fields.errors["_schema"] = [_type_error("dict", "Invalid input type.")]
     elif body.get("cdr_ids"):
-        # `[]` or null means no id filter; digit strings are coerced (call-logd.md §2)
+        # `[]` or null means no id filter; digit strings are coerced
+        # (docs/wazo-api.md, call-logd §2)
         ids = body["cdr_ids"]
         try:
             if not isinstance(ids, list) or any(isinstance(item, bool) for item in ids):

@@ -1,4 +1,4 @@
-"""Emulated wazo-confd: the call-recording surface (confd.md)."""
+"""Emulated wazo-confd: the call-recording surface (docs/wazo-api.md, confd)."""
 
 from ..routing import Router
 from . import asterisk_features, extension_features, groups, queues, status, users

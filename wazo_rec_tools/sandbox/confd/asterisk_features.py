@@ -1,4 +1,7 @@
-"""GET/PUT /asterisk/features/{applicationmap,featuremap}: full replacement (confd.md §5)."""
+"""GET/PUT /asterisk/features/{applicationmap,featuremap}: full replacement.
+
+See docs/wazo-api.md (confd §5).
+"""
 
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ REQUIRED_OPTIONS = {"applicationmap": ("togglerecord",), "featuremap": ("blindxf
 def register(router: Router) -> None:
     for section in REQUIRED_OPTIONS:
         path = f"{PREFIX}/asterisk/features/{section}"
-        # confd.md §0: the code checks `...get`, not the Swagger's `...read`.
+        # docs/wazo-api.md (confd §0): the code checks `...get`, not the Swagger's `...read`.
         common = {"service": "confd", "master_only": True, "tenant_visible": False}
         router.route("GET", path, acl=f"confd.asterisk.features.{section}.get", **common)(
             _getter(section)

@@ -1,4 +1,4 @@
-"""confd list parameters, search configs and the list envelope (confd.md §1)."""
+"""confd list parameters, search configs and the list envelope (docs/wazo-api.md, confd §1)."""
 
 from __future__ import annotations
 
@@ -84,7 +84,7 @@ def _non_negative(params: Mapping[str, str], name: str) -> int | None:
 def parse_query(params: Mapping[str, str], config: SearchConfig) -> ListQuery:
     limit = _non_negative(params, "limit")
     if limit == 0:
-        # confd.md §1: accepted by the schema, refused by the DAO.
+        # docs/wazo-api.md (confd §1): accepted by the schema, refused by the DAO.
         raise confd_error(
             400, "Input Error - field 'limit': wrong type. Should be a positive number"
         )
@@ -199,7 +199,7 @@ def query_keys(
 
 
 def query_tenants(req: Request, query: ListQuery) -> set[str]:
-    """The request's tenant, plus its sub-tenants with `recurse` (confd.md §6)."""
+    """The request's tenant, plus its sub-tenants with `recurse` (docs/wazo-api.md, confd §6)."""
     if query.recurse:
         return req.sandbox.store.visible_tenants(req.tenant_uuid)
     return {req.tenant_uuid}
@@ -218,7 +218,8 @@ def list_response(
     tenant_scoped: bool = True,
     dump: Callable[[dict[str, Any]], Any] = dict,
 ) -> Response:
-    """A confd list answer `{total, items}` (confd.md §1): filters, search, order, paging."""
+    """A confd list answer `{total, items}` (docs/wazo-api.md, confd §1): filters, search, order,
+    paging."""
     query = parse_query(req.params, config)
     tenants = query_tenants(req, query) if tenant_scoped else None
     store = req.sandbox.store
