@@ -64,7 +64,7 @@ def public_user(user: dict[str, Any]) -> dict[str, Any]:
 def _invalid(
     field: str, message: str, constraint_id: str = "type", constraint: Any = None
 ) -> Exception:
-    """wazo-auth's user input error: the field's message is the error's message too."""
+    """wazo-auth's user input error: the first field error, whose message is the error's too."""
     detail: dict[str, Any] = {"constraint_id": constraint_id}
     if constraint is not None:
         detail["constraint"] = constraint
@@ -78,7 +78,7 @@ def create_user(req: Request) -> Response:
         raise _invalid("_schema", "Invalid input type.")
     for name in _STRING_FIELDS:
         if body.get(name) is not None and not isinstance(body[name], str):
-            raise _invalid(name, "Not a valid string.")
+            raise _invalid(name, "Not a valid string.", "type", "string")
     username = body.get("username")
     if not username or len(username) > 256:
         raise _invalid(
@@ -94,7 +94,7 @@ def create_user(req: Request) -> Response:
         )
     enabled = body.get("enabled", True)
     if not isinstance(enabled, bool):
-        raise _invalid("enabled", "Not a valid boolean.")
+        raise _invalid("enabled", "Not a valid boolean.", "type", "boolean")
     store = req.sandbox.store
     with store.lock:
         if store.auth.user_by_login(username) is not None:
@@ -185,7 +185,7 @@ def change_password(req: Request) -> Response:
         raise _invalid("_schema", "Invalid input type.")
     for name in ("old_password", "new_password"):
         if not isinstance(body.get(name), str) or not body[name]:
-            raise _invalid(name, "Missing data for required field.")
+            raise _invalid(name, "Missing data for required field.", "required", "required")
     store = req.sandbox.store
     with store.lock:
         user = visible_user(req, req.path_params["user_uuid"])

@@ -6,7 +6,7 @@ from typing import Any
 from ..routing import Request, Response, Router, xivo_error
 from .cdr import PREFIX, find_cdr, parse_cdr_id
 from .media import iter_media, media_size
-from .schemas import invalid_data
+from .schemas import invalid_data, type_error, validator_error
 from .tenancy import requested_tenant, tenant_scope
 
 _MEDIA_PATH = f"{PREFIX}/cdr/{{cdr_id}}/recordings/{{recording_uuid}}/media"
@@ -115,29 +115,45 @@ def delete_media(req: Request) -> Response:
     return Response(status=204)
 
 
+def _bulk_cdr_ids(body: Any) -> list[int]:
+    """`{"cdr_ids": [int, ...]}`: a list of at least one integer (xivo's field errors)."""
+    if not isinstance(body, dict):
+        raise invalid_data({"_schema": [type_error("dict", "Invalid input type.")]})
+    if "cdr_ids" not in body:
+        raise invalid_data(
+            {
+                "cdr_ids": {
+                    "message": "Missing data for required field.",
+                    "constraint_id": "required",
+                    "constraint": "required",
+                }
+            }
+        )
+    cdr_ids = body["cdr_ids"]
+    if not isinstance(cdr_ids, list):
+        raise invalid_data({"cdr_ids": type_error("list", "Not a valid list.")})
+    bad = {
+        str(index): type_error("integer", "Not a valid integer.")
+        for index, cdr_id in enumerate(cdr_ids)
+        if isinstance(cdr_id, bool)
+        or not isinstance(cdr_id, int | str)
+        or not str(cdr_id).isdigit()
+    }
+    if bad:
+        raise invalid_data({"cdr_ids": bad})
+    if not cdr_ids:
+        raise invalid_data(
+            {
+                "cdr_ids": validator_error(
+                    "length", {"min": 1, "max": None}, "Shorter than minimum length 1."
+                )
+            }
+        )
+    return [int(cdr_id) for cdr_id in cdr_ids]
+
+
 def delete_bulk_media(req: Request) -> Response:
-    body = req.json()
-    cdr_ids = body.get("cdr_ids") if isinstance(body, dict) else None
-    if not isinstance(cdr_ids, list) or not cdr_ids:
-        raise invalid_data(
-            {
-                "cdr_ids": {
-                    "message": "Length must be between 1 and",
-                    "constraint_id": "length",
-                    "constraint": {"min": 1},
-                }
-            }
-        )
-    if not all(isinstance(cdr_id, int) and not isinstance(cdr_id, bool) for cdr_id in cdr_ids):
-        raise invalid_data(
-            {
-                "cdr_ids": {
-                    "message": "Not a valid integer.",
-                    "constraint_id": "type",
-                    "constraint": "integer",
-                }
-            }
-        )
+    cdr_ids = _bulk_cdr_ids(req.json())
     tenant = requested_tenant(req)
     tenants = tenant_scope(req, tenant, recurse=True)
     with req.sandbox.store.lock:

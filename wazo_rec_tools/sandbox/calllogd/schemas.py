@@ -91,7 +91,7 @@ def invalid_data(details: dict[str, Any]) -> ApiFault:
     return xivo_error(400, "invalid-data", "Sent data is invalid", details)
 
 
-def _type_error(kind: str, message: str) -> dict[str, Any]:
+def type_error(kind: str, message: str) -> dict[str, Any]:
     """A field that cannot be read at all: one dict (docs/wazo-api.md, call-logd §10)."""
     return {"message": message, "constraint_id": "type", "constraint": kind}
 
@@ -119,7 +119,7 @@ class Fields:
         parsed = parse_datetime(value)
         if parsed is None:
             # xivo's DateTime field words it without the final period
-            self.errors[name] = _type_error("datetime", "Not a valid datetime")
+            self.errors[name] = type_error("datetime", "Not a valid datetime")
         return parsed
 
     def boolean(self, name: str, default: bool | None = None) -> bool | None:
@@ -131,7 +131,7 @@ class Fields:
             return True
         if text in _FALSE:
             return False
-        self.errors[name] = _type_error("boolean", "Not a valid boolean.")
+        self.errors[name] = type_error("boolean", "Not a valid boolean.")
         return default
 
     def integer(self, name: str, default: int | None = None, minimum: int = 0) -> int | None:
@@ -141,7 +141,7 @@ class Fields:
         try:
             number = int(value)
         except (TypeError, ValueError):
-            self.errors[name] = _type_error("integer", "Not a valid integer.")
+            self.errors[name] = type_error("integer", "Not a valid integer.")
             return default
         if number < minimum:
             self.errors[name] = validator_error(
@@ -237,10 +237,10 @@ def export_request(params: dict[str, str], body: Any) -> dict[str, Any]:
     request = listing_filters(fields)
     request["email"] = fields.pattern("email", _EMAIL)
     if "email" in fields.errors:
-        fields.errors["email"] = _type_error("email", "Not a valid email address.")
+        fields.errors["email"] = type_error("email", "Not a valid email address.")
     request["cdr_ids"] = None
     if not isinstance(body, dict):
-        fields.errors["_schema"] = [_type_error("dict", "Invalid input type.")]
+        fields.errors["_schema"] = [type_error("dict", "Invalid input type.")]
     elif body.get("cdr_ids"):
         # `[]` or null means no id filter; digit strings are coerced
         # (docs/wazo-api.md, call-logd §2)
@@ -250,6 +250,6 @@ def export_request(params: dict[str, str], body: Any) -> dict[str, Any]:
                 raise ValueError
             request["cdr_ids"] = {int(item) for item in ids}
         except (TypeError, ValueError):
-            fields.errors["cdr_ids"] = _type_error("integer", "Not a valid integer.")
+            fields.errors["cdr_ids"] = type_error("integer", "Not a valid integer.")
     fields.raise_errors()
     return request
