@@ -131,3 +131,21 @@ def test_refreshed_keeps_unchanged_objects_and_drops_users_gone_meanwhile(stack)
     untouched = [u for u in inventory.users if u.uuid not in {str(c.object_id) for c in changes}]
     assert all(by_uuid[u.uuid] is u for u in untouched)
     assert len(after.users) == len(inventory.users) - 1
+
+
+def test_apply_verifies_features_and_retention_without_reading_any_list(
+    stack, run_cli, write_policy
+):
+    write_policy(
+        "version: 1\nfeatures:\n  callrecord: {enabled: true}\n  togglerecord: {exten: '*4'}\n"
+        "tenants:\n  - tenant: acme\n    retention: {recording_days: 30}\n"
+    )
+    result = run_cli("apply", "--yes")
+    assert result.exit_code == 0, result.stderr
+    assert "Verified: the stack now matches the policy." in result.stdout
+    reads = [r for r in after_first_put(stack) if r.method == "GET"]
+    assert sorted(r.path for r in reads) == [
+        "/api/call-logd/1.0/retention",
+        "/api/confd/1.1/asterisk/features/applicationmap",
+        "/api/confd/1.1/extensions/features",
+    ]

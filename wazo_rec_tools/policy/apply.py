@@ -21,8 +21,8 @@ from .inventory import CallRecordExtension, Inventory, Retention
 from .plan import Change, Plan
 from .read import TRIM
 
-# confd is one Python process on one core (docs/policy.md "Concurrency"): past 2 requests
-# in flight, PUTs only queue inside it (18/s at 1, 21.8/s at 2, 24.5/s at 8).
+# confd is one Python process on one core: past 2 requests in flight, PUTs only queue inside
+# it (18/s at 1, 21.8/s at 2, 24.5/s at 8; docs/policy.md "Reading and concurrency").
 DEFAULT_CONCURRENCY = 2
 
 
@@ -143,7 +143,7 @@ def refreshed(wazo: Wazo, inventory: Inventory, changes: Iterable[Change]) -> In
 
     stale_users = {str(c.object_id) for c in of_kind["user"]}
     if stale_users:
-        fresh = {}
+        fresh: dict[str, Any] = {}
         by_tenant: dict[str, list[str]] = {}
         for user in inventory.users:
             if user.uuid in stale_users:
@@ -151,11 +151,12 @@ def refreshed(wazo: Wazo, inventory: Inventory, changes: Iterable[Change]) -> In
         for tenant_uuid, uuids in by_tenant.items():
             for user in confd.users_by_uuid(uuids, TRIM["users"], tenant=tenant_uuid):
                 fresh[user.uuid] = user
-        result.users = [
-            fresh.get(u.uuid) if u.uuid in stale_users else u
-            for u in inventory.users
-            if u.uuid not in stale_users or u.uuid in fresh
-        ]
+        result.users = []
+        for user in inventory.users:
+            if user.uuid not in stale_users:
+                result.users.append(user)
+            elif user.uuid in fresh:  # else deleted meanwhile
+                result.users.append(fresh[user.uuid])
 
     stale_groups = {str(c.object_id) for c in of_kind["group"]}
     if stale_groups:
@@ -168,9 +169,11 @@ def refreshed(wazo: Wazo, inventory: Inventory, changes: Iterable[Change]) -> In
     if "feature" in kinds:
         listed = confd.extension_features(feature="callrecord")
         feature = next((f for f in listed if f.get("feature") == "callrecord"), None)
-        result.callrecord = feature and CallRecordExtension(
-            feature["uuid"], feature["exten"], bool(feature["enabled"])
-        )
+        result.callrecord = None
+        if feature is not None:
+            result.callrecord = CallRecordExtension(
+                feature["uuid"], feature["exten"], bool(feature["enabled"])
+            )
     if "applicationmap" in kinds:
         result.applicationmap = confd.applicationmap()
     for change in changes:
