@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import ijson
 import pytest
 
 from tests.support import connect
@@ -142,3 +143,8 @@ def test_a_list_that_is_not_json_is_one_api_error():
         http.stream_items("/users", dict)
     assert info.value.status == 200
     assert str(info.value).startswith("confd: GET /users -> 200: malformed JSON list")
+
+
+def test_lists_are_parsed_by_ijsons_c_backend():
+    # the pure-Python fallback would take tens of seconds of CPU for 50 000 users
+    assert ijson.backend == "yajl2_c"
