@@ -21,9 +21,9 @@ Listed = Literal["users", "groups", "queues"]
 # Read-timeout allowance per expected item of a list: the real confd spends ~4.2 ms per user
 # of an unpaginated read (2 vCPUs) before its first byte; 10 ms leaves room for a busy stack.
 SECONDS_PER_LISTED_ITEM = 0.01
-# uuids per filtered users request: 100 x 39 characters (uuid and an encoded comma) keep the
-# request line near 4 kB, within the 8 kB that nginx and most proxies accept by default.
-UUID_CHUNK = 100
+# uuids per filtered users request: the Swagger's `maxItems` for `uuid` (confd does not enforce
+# it, a later one may); 20 x 39 characters (uuid and encoded comma) keep URLs under 1 kB.
+UUID_CHUNK = 20
 
 USER_RECORD_FIELDS = (
     "call_record_outgoing_internal_enabled",
