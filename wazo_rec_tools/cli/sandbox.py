@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from ..sandbox import DEFAULT_BASE_PORT, LAYOUTS, Sandbox, SeedSpec
+from ..sandbox import DEFAULT_BASE_PORT, LAYOUTS, Costs, Sandbox, SeedSpec
 from . import main
 
 
@@ -63,6 +63,17 @@ def write_client_files(sandbox: Sandbox, directory: Path) -> Path:
     "--latency", type=click.FloatRange(0, 10), default=0.0, help="Seconds added to every request."
 )
 @click.option(
+    "--realistic-costs",
+    "costs_scale",
+    type=click.FloatRange(min=0, min_open=True, max=100),
+    is_flag=False,
+    flag_value=1.0,
+    default=None,
+    metavar="[SCALE]",
+    help="Cost what the real confd costs: list loading and dumping per user, one core, "
+    "~41 ms per PUT; SCALE multiplies it (0.1: ten times faster) [flag value: 1].",
+)
+@click.option(
     "--dir",
     "directory",
     type=click.Path(file_okay=False, path_type=Path),
@@ -90,6 +101,7 @@ def sandbox(
     users: int,
     tenants: int,
     latency: float,
+    costs_scale: float | None,
     directory: Path | None,
     layout: str,
     base_port: int,
@@ -100,10 +112,12 @@ def sandbox(
     `--layout direct`, each daemon's URL instead.
     """
     directory = directory or Path(tempfile.mkdtemp(prefix="wazo-rec-sandbox-"))
+    costs = Costs(scale=costs_scale or 0.0)
     stack = Sandbox(
         SeedSpec(users=users, tenants=tenants),
         port=port,
         latency=latency,
+        costs=costs,
         layout=layout,
         base_port=base_port,
     )
@@ -112,11 +126,15 @@ def sandbox(
     except OSError as exc:
         raise click.ClickException(f"cannot listen on 127.0.0.1: {exc.strerror}") from None
     try:
+        costed = f", confd costs x{costs_scale:g}" if costs_scale else ""
         if layout == "direct":
-            _show_direct(stack, write_password_file(directory), users, tenants)
+            seeded = f"{users} users, {tenants} tenants{costed}"
+            _show_direct(stack, write_password_file(directory), seeded)
         else:
             config = write_client_files(stack, directory)
-            click.echo(f"Sandbox Wazo stack on {stack.url} ({users} users, {tenants} tenants)")
+            click.echo(
+                f"Sandbox Wazo stack on {stack.url} ({users} users, {tenants} tenants{costed})"
+            )
             click.echo(f"Config written to {config}:\n")
             click.echo(config.read_text())
             click.echo(f"Try: wazo-rec -c {config} status")
@@ -129,8 +147,8 @@ def sandbox(
         stack.stop()
 
 
-def _show_direct(stack: Sandbox, password: Path, users: int, tenants: int) -> None:
-    click.echo(f"Sandbox Wazo daemons, direct layout ({users} users, {tenants} tenants):")
+def _show_direct(stack: Sandbox, password: Path, seeded: str) -> None:
+    click.echo(f"Sandbox Wazo daemons, direct layout ({seeded}):")
     for service, url in stack.urls.items():
         click.echo(f"  {service:<10} {url}")
     click.echo(f"Admin {Sandbox.ADMIN_USERNAME} (master tenant, ACL #); password in {password}")

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from . import auth, calld, calllogd, confd
+from .costs import Costs
 from .faults import Fault, Faults
 from .routing import ApiFault, Request, Response, Router, TokenInfo
 from .seed import ADMIN_PASSWORD, ADMIN_USERNAME, SeedSpec, seed
@@ -31,6 +32,7 @@ DEFAULT_BASE_PORT = 9000
 __all__ = [
     "DIRECT_PORTS",
     "ApiFault",
+    "Costs",
     "Fault",
     "Faults",
     "LoggedRequest",
@@ -67,6 +69,7 @@ class Sandbox:
         latency: float = 0.0,
         export_delay: float = 0.2,
         spool_dir: Path | None = None,
+        costs: Costs | None = None,
         layout: str = "nginx",
         base_port: int = DEFAULT_BASE_PORT,
     ) -> None:
@@ -82,6 +85,7 @@ class Sandbox:
         self.base_port = base_port
         self.spec = spec or SeedSpec()
         self.latency = latency
+        self.costs = costs or Costs()  # off unless given a scale (`--realistic-costs`)
         self.export_delay = export_delay
         self.faults = Faults(seed=self.spec.seed)
         self.log = RequestLog()

@@ -278,7 +278,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
         try:
             if route.auth:
                 self._authenticate(route, req)
-            return route.handler(req)
+            with req.sandbox.costs.serving(route.service, req.method):
+                return route.handler(req)
         except ApiFault as fault:
             if fault.response is not None:
                 return fault.response
