@@ -230,3 +230,21 @@ def test_empty_destinations_is_a_clear_error(config_file, run_cli):
     result = run_cli("mirror", "run")
     assert result.exit_code == 1
     assert "mirror.destinations is empty" in result.stderr
+
+
+def test_recording_whose_file_is_missing_on_the_stack_is_gone_not_retried(
+    mirror_config, run_cli, add_call, sandbox, status_json
+):
+    cdr = add_call()
+    with sandbox.store.lock:
+        sandbox.store.calllogd.missing_media.add(cdr["recordings"][0]["uuid"])
+
+    result = run_cli("mirror", "run")
+
+    assert result.exit_code == 1  # the stack lost a recording: said once, loudly
+    assert "its file is missing on the stack; not retried" in result.stderr
+    gone = status_json()["acme"]["gone"]
+    assert [g["recording_uuid"] for g in gone] == [cdr["recordings"][0]["uuid"]]
+    sandbox.log.clear()
+    assert run_cli("mirror", "run").exit_code == 0
+    assert not sandbox.log.find("GET", r"/media$")

@@ -51,11 +51,12 @@ RETRY_LONGEST = timedelta(hours=6)
 SPOOL_NAME = "mirror-spool"
 
 # call-logd.md §8: the recording is not there any more, and asking again will not bring it back
+MISSING_FILE = "its file is missing on the stack"
 _GONE = {
     "recording-media-not-found": "deleted on the stack before it could be fetched",
     "recording-not-found": "no longer on the stack (recording not found)",
     "cdr-not-found-with-given-id": "no longer on the stack (its CDR was purged)",
-    "recording-media-filesystem-not-found": "its file is missing on the stack",
+    "recording-media-filesystem-not-found": MISSING_FILE,
 }
 
 
@@ -73,8 +74,13 @@ class TenantResult:
     given_up: int = 0
 
     @property
+    def lost(self) -> list[Recording]:
+        """Recordings the stack itself lost (a file missing, not deleted on purpose)."""
+        return [r for r in self.gone if r.last_error == MISSING_FILE]
+
+    @property
     def ok(self) -> bool:
-        return not self.failed and not self.errors
+        return not self.failed and not self.errors and not self.lost
 
     def as_json(self) -> dict[str, Any]:
         return {
