@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from ..sandbox import Sandbox, SeedSpec
+from ..sandbox.tls import generate as generate_tls
 from . import main
 
 
@@ -27,7 +28,8 @@ def write_client_files(sandbox: Sandbox, directory: Path) -> Path:
     config.write_text(
         "# Points wazo-rec-tools at a local sandbox stack.\n"
         f"stack:\n  url: {sandbox.url}\n"
-        f"auth:\n  username: {Sandbox.ADMIN_USERNAME}\n  password_file: password\n"
+        + (f"  verify_certificate: {sandbox.tls.ca}\n" if sandbox.tls else "")
+        + f"auth:\n  username: {Sandbox.ADMIN_USERNAME}\n  password_file: password\n"
         "  refresh_token_file: refresh-token\n"
         "policy: policy.yml\n"
         "export:\n  state_dir: state\n  destinations: [file://"
@@ -62,17 +64,28 @@ def write_client_files(sandbox: Sandbox, directory: Path) -> Path:
     type=click.Path(file_okay=False, path_type=Path),
     help="Where to write the client config [default: a temporary folder].",
 )
-def sandbox(port: int, users: int, tenants: int, latency: float, directory: Path | None) -> None:
+@click.option(
+    "--tls",
+    is_flag=True,
+    help="Serve HTTPS with a certificate for 127.0.0.1/localhost signed by a CA made on the spot.",
+)
+def sandbox(
+    port: int, users: int, tenants: int, latency: float, directory: Path | None, tls: bool
+) -> None:
     """Run the embedded emulated Wazo stack until interrupted.
 
-    Prints a config that points wazo-rec at it (admin root, password in a 0600 file).
+    Prints a config that points wazo-rec at it (admin root, password in a 0600 file). With
+    --tls, the config pins the generated CA in stack.verify_certificate.
     """
     directory = directory or Path(tempfile.mkdtemp(prefix="wazo-rec-sandbox-"))
-    stack = Sandbox(SeedSpec(users=users, tenants=tenants), port=port, latency=latency)
+    files = generate_tls(directory / "tls") if tls else None
+    stack = Sandbox(SeedSpec(users=users, tenants=tenants), port=port, latency=latency, tls=files)
     stack.start()
     try:
         config = write_client_files(stack, directory)
         click.echo(f"Sandbox Wazo stack on {stack.url} ({users} users, {tenants} tenants)")
+        if files is not None:
+            click.echo(f"CA certificate (for stack.verify_certificate): {files.ca}")
         click.echo(f"Config written to {config}:\n")
         click.echo(config.read_text())
         click.echo(f"Try: wazo-rec -c {config} status")

@@ -16,6 +16,7 @@ from .routing import ApiFault, Request, Response, Router, TokenInfo
 from .seed import ADMIN_PASSWORD, ADMIN_USERNAME, SeedSpec, seed
 from .server import LoggedRequest, RequestLog, SandboxServer
 from .store import Store
+from .tls import TlsFiles
 
 __all__ = [
     "ApiFault",
@@ -55,8 +56,10 @@ class Sandbox:
         latency: float = 0.0,
         export_delay: float = 0.2,
         spool_dir: Path | None = None,
+        tls: TlsFiles | None = None,
     ) -> None:
         self.spec = spec or SeedSpec()
+        self.tls = tls  # HTTPS with these files (`sandbox/tls.py`), else plain HTTP
         self.latency = latency
         self.export_delay = export_delay
         self.faults = Faults(seed=self.spec.seed)
@@ -77,7 +80,8 @@ class Sandbox:
     def url(self) -> str:
         if self._server is None:
             raise RuntimeError("the sandbox is not started")
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
 
     @property
     def port(self) -> int:
@@ -87,7 +91,8 @@ class Sandbox:
         if self._server is not None:
             return self
         self.spool_dir.mkdir(parents=True, exist_ok=True)
-        self._server = SandboxServer(self, self._port)
+        context = self.tls.server_context() if self.tls else None
+        self._server = SandboxServer(self, self._port, tls=context)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )

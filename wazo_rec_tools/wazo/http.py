@@ -350,28 +350,23 @@ class HttpClient:
 
 
 def _tls_failure(base: str, exc: Exception, verify: bool | str) -> str:
-    """One line for a refused certificate: why, and how to pin the stack's CA."""
+    """One line for a refused certificate: why, and what to do (pin the stack's CA)."""
     text = str(exc)
-    if "Hostname mismatch" in text or ("match" in text and "hostname" in text.lower()):
-        why = "the certificate is for another host name"
-    elif "self-signed" in text or "self signed" in text:
-        why = "the certificate is self-signed"
-    elif "unable to get local issuer" in text:
-        why = "the certificate's issuer is not trusted"
-    elif "expired" in text:
-        why = "the certificate has expired"
-    elif isinstance(verify, str) and ("No such file" in text or "Could not find" in text):
-        return f"TLS: cannot read stack.verify_certificate {verify}"
-    else:
-        why = "the certificate was refused"
-    if isinstance(verify, str):
-        hint = f"it is not signed by the CA pinned in stack.verify_certificate ({verify})"
-    else:
-        hint = (
-            "pin the stack's CA: set stack.verify_certificate to its CA certificate file "
-            "(on a Wazo stack, the nginx certificate, e.g. /usr/share/xivo-certs/server.crt)"
+    start = f"TLS certificate check failed for {base}"
+    if "address mismatch" in text or "Hostname mismatch" in text:  # OpenSSL's verify messages
+        return (
+            f"{start}: the certificate is for another host name; put a name it is issued for "
+            "in stack.url"
         )
-    return f"TLS certificate check failed for {base}: {why}; {hint}"
+    if "expired" in text:
+        return f"{start}: the certificate has expired"
+    if isinstance(verify, str):
+        return f"{start}: it is not signed by the CA pinned in stack.verify_certificate ({verify})"
+    return (
+        f"{start}: the certificate's issuer is not trusted; pin the stack's CA: set "
+        "stack.verify_certificate to its CA certificate file (on a Wazo stack, the nginx "
+        "certificate, e.g. /usr/share/xivo-certs/server.crt)"
+    )
 
 
 def _encode_params(params: dict[str, Any] | None) -> dict[str, str] | None:
