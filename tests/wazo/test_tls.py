@@ -81,7 +81,7 @@ def test_default_verification_refuses_a_private_ca_in_one_line(
         f"error: auth: POST /token -> TLS certificate check failed for {sandbox.url}/api/auth/0.1:"
         " the certificate's issuer is not trusted; pin the stack's CA: set "
         "stack.verify_certificate to its CA certificate file (on a Wazo stack, the nginx "
-        "certificate, e.g. /usr/share/xivo-certs/server.crt)\n"
+        "certificate, e.g. /usr/share/wazo-certs/server.crt)\n"
     )
 
 

@@ -365,7 +365,7 @@ def _tls_failure(base: str, exc: Exception, verify: bool | str) -> str:
     return (
         f"{start}: the certificate's issuer is not trusted; pin the stack's CA: set "
         "stack.verify_certificate to its CA certificate file (on a Wazo stack, the nginx "
-        "certificate, e.g. /usr/share/xivo-certs/server.crt)"
+        "certificate, e.g. /usr/share/wazo-certs/server.crt)"
     )
 
 
