@@ -3,8 +3,6 @@ stack): membership comes from the groups' `members.users`."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from wazo_rec_tools.policy.model import USER_FIELDS
@@ -59,20 +57,6 @@ def group_rule(*refs: str, field: str = ONLINE) -> str:
         "version: 1\ntenants:\n  - tenant: acme\n    users:\n      rules:\n"
         f"        - match: {{groups: [{', '.join(refs)}]}}\n          set: {{{field}: true}}\n"
     )
-
-
-def test_the_sandbox_nests_groups_without_a_label_like_confd(wazo, stack):
-    acme = stack.store.tenant("acme")["uuid"]
-    users = [u for u in wazo.confd.users(tenant=acme) if u["groups"]]
-    assert users
-    for item in users:
-        for nested in item["groups"]:
-            assert set(nested) == {"uuid", "id", "name", "links"}
-            assert re.fullmatch(r"grp-acme-[0-9a-f-]{36}", nested["name"])
-    listed = list(wazo.confd.groups(tenant=acme))
-    for item in listed:
-        for member in item["members"]["users"]:
-            assert set(member) == {"uuid", "firstname", "lastname", "priority", "links"}
 
 
 def test_a_group_rule_selects_exactly_the_groups_members(stack, run_cli, write_policy):

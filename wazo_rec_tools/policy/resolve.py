@@ -213,11 +213,11 @@ class _TenantScope:
         selections: list[Selection] = []
         if policy.users.defaults is not None and policy.users.defaults.managed():
             layers.append(("defaults", policy.users.defaults.managed(), None))
-            loc = ("tenants", self.index, "users", "defaults")
-            selections.append(Selection("defaults", loc, "", len(self.users)))
+            at: Loc = ("tenants", self.index, "users", "defaults")
+            selections.append(Selection("defaults", at, "", len(self.users)))
         index = _UserIndex(self.users)
         for r, rule in enumerate(policy.users.rules):
-            loc = ("users", "rules", r, "match")
+            loc: Loc = ("users", "rules", r, "match")
             said = len(self.problems) + len(self.warnings)
             selected: set[int] | None = None
             if rule.match.users:
