@@ -3,7 +3,10 @@ environment's REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE say."""
 
 from __future__ import annotations
 
+import datetime
+import ipaddress
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -14,7 +17,7 @@ import certifi
 import pytest
 
 from wazo_rec_tools.sandbox import Sandbox, SeedSpec
-from wazo_rec_tools.sandbox.tls import generate
+from wazo_rec_tools.sandbox.tls import TlsFiles, generate
 
 ENV_BUNDLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 POLICY = "version: 1\ntenants:\n  - tenant: acme\n"
@@ -132,6 +135,69 @@ def test_a_ca_that_did_not_sign_the_certificate_is_refused(
         "/api/auth/0.1: it is not signed by the CA pinned in stack.verify_certificate "
         f"({stranger.ca})\n"
     )
+
+
+def self_signed(directory: Path) -> TlsFiles:
+    """One certificate signing itself, like a default Wazo install's nginx certificate."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    directory.mkdir(parents=True)
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    files = TlsFiles(directory / "server.crt", directory / "server.crt", directory / "server.key")
+    files.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    files.key.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return files
+
+
+@pytest.mark.parametrize("pinned", [False, True])
+def test_a_self_signed_certificate_is_refused_by_default_and_can_be_pinned_as_is(
+    run_cli, config_file, tmp_path, environment, pinned
+):
+    files = self_signed(tmp_path / "wazo-certs")
+    stack = Sandbox(SeedSpec(users=4), spool_dir=tmp_path / "spool", tls=files).start()
+    url = stack.url
+    try:
+        config_file.write_text(re.sub(r"https://127\.0\.0\.1:\d+", url, config_file.read_text()))
+        configure(config_file, str(files.cert) if pinned else None)
+        result = run_cli("plan")
+    finally:
+        stack.stop()
+    if pinned:
+        assert (result.exit_code, result.stderr) == (0, "")
+    else:
+        assert result.exit_code == 1
+        assert result.stderr == (
+            f"error: auth: POST /token -> TLS certificate check failed for {url}/api/auth/0.1: "
+            "the certificate is self-signed; pin the stack's CA: set stack.verify_certificate to "
+            "its CA certificate file (on a Wazo stack, the nginx certificate, e.g. "
+            "/usr/share/wazo-certs/server.crt)\n"
+        )
 
 
 def test_a_missing_ca_file_is_a_located_config_error(run_cli, config_file):

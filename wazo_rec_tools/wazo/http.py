@@ -362,8 +362,14 @@ def _tls_failure(base: str, exc: Exception, verify: bool | str) -> str:
         return f"{start}: the certificate has expired"
     if isinstance(verify, str):
         return f"{start}: it is not signed by the CA pinned in stack.verify_certificate ({verify})"
+    self_signed = "self-signed" in text or "self signed" in text
+    why = (
+        "the certificate is self-signed"
+        if self_signed
+        else "the certificate's issuer is not trusted"
+    )
     return (
-        f"{start}: the certificate's issuer is not trusted; pin the stack's CA: set "
+        f"{start}: {why}; pin the stack's CA: set "
         "stack.verify_certificate to its CA certificate file (on a Wazo stack, the nginx "
         "certificate, e.g. /usr/share/wazo-certs/server.crt)"
     )
