@@ -88,7 +88,9 @@ def test_default_verification_refuses_a_private_ca_in_one_line(
     )
 
 
-def test_verify_false_works_and_warns_on_every_run(sandbox, run_cli, config_file, environment):
+def test_verify_false_works_and_warns_on_every_run(
+    sandbox, run_cli, config_file, environment, recwarn
+):
     configure(config_file, "false")
     for _ in range(2):
         result = run_cli("plan")
@@ -99,6 +101,8 @@ def test_verify_false_works_and_warns_on_every_run(sandbox, run_cli, config_file
             "checked, so anyone on the path can read the token and recordings; pin the stack's "
             "CA instead (stack.verify_certificate: /path/to/ca.pem)\n"
         )
+    # said once per run by the tool, not once per request by urllib3
+    assert [w for w in recwarn if "Unverified HTTPS" in str(w.message)] == []
 
 
 @pytest.mark.parametrize(
