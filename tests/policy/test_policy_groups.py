@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from wazo_rec_tools.policy.inventory import Group, User
 from wazo_rec_tools.policy.model import USER_FIELDS
 from wazo_rec_tools.sandbox import Sandbox
 
@@ -57,6 +58,44 @@ def group_rule(*refs: str, field: str = ONLINE) -> str:
         "version: 1\ntenants:\n  - tenant: acme\n    users:\n      rules:\n"
         f"        - match: {{groups: [{', '.join(refs)}]}}\n          set: {{{field}: true}}\n"
     )
+
+
+# as confd answers (conformance corpus `confd-user-nested-groups`, `confd-groups-list`)
+REAL_USER = {
+    "id": 7,
+    "uuid": "u-7",
+    "tenant_uuid": "t-1",
+    "username": "alice",
+    "email": None,
+    "firstname": "Alice",
+    "lastname": "Doe",
+    "groups": [
+        {"uuid": "g-1", "id": 1, "name": "grp-acme-g-1", "links": [{"rel": "groups", "href": "…"}]}
+    ],
+    **dict.fromkeys(USER_FIELDS, False),
+}
+REAL_GROUP = {
+    "id": 1,
+    "uuid": "g-1",
+    "tenant_uuid": "t-1",
+    "name": "grp-acme-g-1",
+    "label": "Sales",
+    "dtmf_record_toggle": False,
+    "ignore_forward": True,
+    "members": {
+        "users": [
+            {"uuid": "u-7", "firstname": "Alice", "lastname": "Doe", "priority": 0, "links": []},
+            {"uuid": "u-9", "firstname": "Bob", "lastname": "Roe", "priority": 1, "links": []},
+        ],
+        "extensions": [],
+    },
+}
+
+
+def test_membership_is_read_from_the_groups_members():
+    assert Group.from_confd(REAL_GROUP).members == ("u-7", "u-9")
+    assert Group.from_confd({**REAL_GROUP, "members": {"users": []}}).members == ()
+    assert not hasattr(User.from_confd(REAL_USER), "groups")  # nested groups have no label
 
 
 def test_a_group_rule_selects_exactly_the_groups_members(stack, run_cli, write_policy):
