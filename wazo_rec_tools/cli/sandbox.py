@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from ..sandbox import Sandbox, SeedSpec
+from ..sandbox import Costs, Sandbox, SeedSpec
 from ..sandbox.tls import generate as generate_tls
 from . import main
 
@@ -59,6 +59,17 @@ def write_client_files(sandbox: Sandbox, directory: Path) -> Path:
     "--latency", type=click.FloatRange(0, 10), default=0.0, help="Seconds added to every request."
 )
 @click.option(
+    "--realistic-costs",
+    "costs_scale",
+    type=click.FloatRange(min=0, min_open=True, max=100),
+    is_flag=False,
+    flag_value=1.0,
+    default=None,
+    metavar="[SCALE]",
+    help="Cost what the real confd costs: list loading and dumping per user, one core, "
+    "~41 ms per PUT; SCALE multiplies it (0.1: ten times faster) [flag value: 1].",
+)
+@click.option(
     "--dir",
     "directory",
     type=click.Path(file_okay=False, path_type=Path),
@@ -70,7 +81,13 @@ def write_client_files(sandbox: Sandbox, directory: Path) -> Path:
     help="Serve HTTPS with a certificate for 127.0.0.1/localhost signed by a CA made on the spot.",
 )
 def sandbox(
-    port: int, users: int, tenants: int, latency: float, directory: Path | None, tls: bool
+    port: int,
+    users: int,
+    tenants: int,
+    latency: float,
+    costs_scale: float | None,
+    directory: Path | None,
+    tls: bool,
 ) -> None:
     """Run the embedded emulated Wazo stack until interrupted.
 
@@ -78,12 +95,20 @@ def sandbox(
     --tls, the config pins the generated CA in stack.verify_certificate.
     """
     directory = directory or Path(tempfile.mkdtemp(prefix="wazo-rec-sandbox-"))
+    costs = Costs(scale=costs_scale or 0.0)
     files = generate_tls(directory / "tls") if tls else None
-    stack = Sandbox(SeedSpec(users=users, tenants=tenants), port=port, latency=latency, tls=files)
+    stack = Sandbox(
+        SeedSpec(users=users, tenants=tenants),
+        port=port,
+        latency=latency,
+        costs=costs,
+        tls=files,
+    )
     stack.start()
     try:
         config = write_client_files(stack, directory)
-        click.echo(f"Sandbox Wazo stack on {stack.url} ({users} users, {tenants} tenants)")
+        costed = f", confd costs x{costs_scale:g}" if costs_scale else ""
+        click.echo(f"Sandbox Wazo stack on {stack.url} ({users} users, {tenants} tenants{costed})")
         if files is not None:
             click.echo(f"CA certificate (for stack.verify_certificate): {files.ca}")
         click.echo(f"Config written to {config}:\n")
