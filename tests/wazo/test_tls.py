@@ -15,6 +15,7 @@ from pathlib import Path
 
 import certifi
 import pytest
+import requests
 
 from wazo_rec_tools.sandbox import Sandbox, SeedSpec
 from wazo_rec_tools.sandbox.tls import TlsFiles, generate
@@ -56,6 +57,15 @@ def configure(config_file: Path, verify: str | None) -> Path:
 
 def test_the_sandbox_serves_https(sandbox):
     assert sandbox.url.startswith("https://127.0.0.1:")
+
+
+def test_the_direct_layout_serves_https_too(tmp_path):
+    tls = generate(tmp_path / "tls")
+    with Sandbox(SeedSpec(users=2), layout="direct", base_port=0, tls=tls) as sb:
+        urls = sb.urls
+        status = requests.head(f"{urls['auth']}/status", verify=str(tls.ca), timeout=5)
+    assert all(url.startswith("https://127.0.0.1:") for url in urls.values())
+    assert status.status_code == 200
 
 
 def test_a_pinned_ca_is_trusted(sandbox, run_cli, config_file, environment):
