@@ -41,6 +41,18 @@ def write_json(path: Path, data: Any, mode: int = 0o640) -> None:
     fsync_dir(path.parent)
 
 
+def write_text(path: Path, text: str, mode: int = 0o640) -> None:
+    """Text written atomically, like `write_json`: a reader never sees half a file."""
+    temp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, mode)
+    with open(fd, "wb") as out:
+        out.write(text.encode())
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(temp, path)
+    fsync_dir(path.parent)
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as source:
