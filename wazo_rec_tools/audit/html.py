@@ -33,6 +33,7 @@ th, td { border-bottom: 1px solid #d8dee4; padding: .3rem .5rem; text-align: lef
 th { background: #f6f8fa; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 td.bad { color: #cf222e; font-weight: 600; }
+td.t { white-space: nowrap; }
 .cat { font-weight: 600; }
 .cat.missing, .cat.unexpected { color: #cf222e; }
 svg text { font: 11px system-ui, sans-serif; fill: #57606a; }
@@ -106,7 +107,9 @@ def _chart(days: tuple[DayRow, ...]) -> str:
     left, right, top, bottom = 48, 12, 16, 42
     plot_w, plot_h = width - left - right, height - top - bottom
     peak = max(max(d.required for d in days), 1)
-    scale = _nice(peak)
+    step = _nice(peak / 4)
+    ticks = -(-peak // step)  # ceil: the axis ends on a round number at or above the peak
+    scale = step * ticks
     slot = plot_w / len(days)
     bar = max(min(slot * 0.36, 28), 1.0)
     every = max(1, round(len(days) / 14))
@@ -114,13 +117,12 @@ def _chart(days: tuple[DayRow, ...]) -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'width="100%" role="img" aria-label="Required and recorded calls per day">'
     ]
-    for i in range(5):
-        value = scale * i / 4
-        y = top + plot_h - plot_h * i / 4
+    for i in range(ticks + 1):
+        y = top + plot_h - plot_h * i / ticks
         out.append(
             f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" '
             f'stroke="#d8dee4" stroke-width="1"/>'
-            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{value:g}</text>'
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{step * i}</text>'
         )
     for n, day in enumerate(days):
         x = left + slot * n + (slot - 2 * bar) / 2
@@ -163,13 +165,13 @@ def _chart(days: tuple[DayRow, ...]) -> str:
     return "".join(out)
 
 
-def _nice(peak: int) -> float:
-    """The smallest 1/2/5 x 10^n at or above `peak`, as the top of the axis."""
+def _nice(value: float) -> int:
+    """The smallest whole 1, 2 or 5 x 10^n at or above `value`: the step of the axis."""
     magnitude = 1
     while True:
         for step in (1, 2, 5):
-            if step * magnitude >= peak:
-                return float(step * magnitude)
+            if step * magnitude >= value:
+                return step * magnitude
         magnitude *= 10
 
 
@@ -179,7 +181,7 @@ def _exceptions(result: AuditResult) -> str:
         parts.append("<p>None.</p></section>")
         return "".join(parts)
     parts.append(
-        "<table><thead><tr><th>Category</th><th>CDR</th><th>Start</th><th>Direction</th>"
+        "<table><thead><tr><th>Category</th><th>CDR</th><th>Start (local)</th><th>Direction</th>"
         "<th>Source</th><th>Destination</th><th>Flag that required or forbade it</th>"
         "</tr></thead><tbody>"
     )
@@ -188,7 +190,7 @@ def _exceptions(result: AuditResult) -> str:
         parts.append(
             f'<tr><td class="cat {escape(v.category or "")}">{escape(v.category or "")}</td>'
             f'<td class="n">{v.cdr_id}</td>'
-            f"<td>{escape(v.start.isoformat(timespec='seconds') if v.start else '')}</td>"
+            f'<td class="t">{escape(f"{v.start:%Y-%m-%d %H:%M:%S}" if v.start else "")}</td>'
             f"<td>{escape(v.direction or '')}</td><td>{escape(v.source.text)}</td>"
             f"<td>{escape(destination)}</td>"
             f"<td>{'<br>'.join(escape(r.text) for r in v.reasons)}</td></tr>"
