@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..admin.recordings import parse_instant
 from .requirement import Flag, Requirement, Toggle, UserFlags
@@ -122,78 +122,98 @@ class Verdict:
         }
 
 
-def classify(cdr: Mapping[str, Any], requirement: Requirement, zone: tzinfo) -> Verdict:
+class Decision(NamedTuple):
+    """A call's category without the details of a `Verdict`: what counting needs, cheaply."""
+
+    category: str | None  # one of CATEGORIES; None when out of scope
+    out_of_scope: str | None
+    required: bool
+    recorded: bool
+    source: UserFlags | None  # the parties the direction's rules read, when users
+    destination: UserFlags | None
+
+
+def decide(cdr: Mapping[str, Any], requirement: Requirement) -> Decision:
     """The category of one CDR (the contract's rules, in docs/audit.md)."""
-    users = requirement.users
-    source_user = users.get(cdr.get("source_user_uuid") or "")
-    destination_user = users.get(cdr.get("destination_user_uuid") or "")
-    direction = cdr.get("call_direction")
     recordings = cdr.get("recordings") or ()
-    kept = sum(1 for r in recordings if not r.get("deleted"))
-    start = parse_instant(cdr.get("start"))
-
-    def verdict(
-        category: str | None,
-        out_of_scope: str | None,
-        *,
-        required: bool = False,
-        via: Toggle | None = None,
-        reasons: tuple[Reason, ...] = (),
-        parties: tuple[UserFlags | None, ...] = (),
-    ) -> Verdict:
-        return Verdict(
-            cdr_id=int(cdr["id"]),
-            tenant_uuid=cdr.get("tenant_uuid"),
-            start=start.astimezone(zone) if start else None,
-            direction=direction,
-            source=_party(cdr, "source", source_user),
-            destination=_party(cdr, "destination", destination_user),
-            category=category,
-            out_of_scope=out_of_scope,
-            required=required,
-            recordings=len(recordings),
-            kept=kept,
-            via=via.display if via else None,
-            reasons=reasons,
-            users=tuple(p.uuid for p in parties if p is not None),
-        )
-
     if not cdr.get("answered"):
-        return verdict(None, UNANSWERED)
+        return Decision(None, UNANSWERED, False, bool(recordings), None, None)
+    direction = cdr.get("call_direction")
     if direction not in DIRECTIONS:
-        return verdict(None, OTHER_DIRECTION)
-
-    # the record flags the direction reads: (user, field)
-    if direction == "outbound":
-        source, destination = source_user, None
-        rules = [(source, OUTGOING_EXTERNAL)]
-    elif direction == "inbound":
-        source, destination = None, destination_user
-        rules = [(destination, INCOMING_EXTERNAL)]
-    else:
-        source, destination = source_user, destination_user
-        rules = [(source, OUTGOING_INTERNAL), (destination, INCOMING_INTERNAL)]
-    deciding = [(user, name) for user, name in rules if user is not None]
-    if not deciding:
-        return verdict(None, NOT_USERS)
-    parties = (source, destination)
-
-    record_flags = [_reason(user.display, name, user.flags[name]) for user, name in deciding]
-    required = any(reason.value for reason in record_flags)
-    via = _via(cdr, requirement) if destination is not None else None
-
+        return Decision(None, OTHER_DIRECTION, False, bool(recordings), None, None)
+    source, destination, rules = _rules(cdr, requirement, direction)
+    if not rules:
+        return Decision(None, NOT_USERS, False, bool(recordings), None, None)
+    required = any(user.flags[name].value for user, name in rules)
     if required:
-        reasons = tuple(r for r in record_flags if r.value)
+        kept = any(not r.get("deleted") for r in recordings)
         category = OK if kept else DELETED if recordings else MISSING
-        return verdict(category, None, required=True, via=via, reasons=reasons, parties=parties)
-    if not recordings:
-        return verdict(OK, None, via=via, reasons=tuple(record_flags), parties=parties)
-    permissions = _on_demand(source, destination, via)
-    allowed = tuple(r for r in permissions if r.value)
-    if allowed:
-        return verdict(ON_DEMAND, None, via=via, reasons=allowed, parties=parties)
-    reasons = (*record_flags, *permissions)
-    return verdict(UNEXPECTED, None, via=via, reasons=reasons, parties=parties)
+    elif not recordings:
+        category = OK
+    else:
+        via = _via(cdr, requirement) if destination is not None else None
+        allowed = any(r.value for r in _on_demand(source, destination, via))
+        category = ON_DEMAND if allowed else UNEXPECTED
+    return Decision(category, None, required, bool(recordings), source, destination)
+
+
+def classify(cdr: Mapping[str, Any], requirement: Requirement, zone: tzinfo) -> Verdict:
+    """One CDR's verdict: its category with the parties, the route and the deciding flags."""
+    decision = decide(cdr, requirement)
+    users = requirement.users
+    recordings = cdr.get("recordings") or ()
+    start = parse_instant(cdr.get("start"))
+    source, destination = decision.source, decision.destination
+    via = reasons = None
+    if decision.category is not None:
+        _, _, rules = _rules(cdr, requirement, cdr.get("call_direction"))
+        record_flags = [_reason(user.display, name, user.flags[name]) for user, name in rules]
+        via = _via(cdr, requirement) if destination is not None else None
+        if decision.required:
+            reasons = [r for r in record_flags if r.value]
+        elif decision.category == OK:
+            reasons = record_flags
+        else:
+            permissions = _on_demand(source, destination, via)
+            allowed = [r for r in permissions if r.value]
+            reasons = allowed if decision.category == ON_DEMAND else record_flags + permissions
+    return Verdict(
+        cdr_id=int(cdr["id"]),
+        tenant_uuid=cdr.get("tenant_uuid"),
+        start=start.astimezone(zone) if start else None,
+        direction=cdr.get("call_direction"),
+        source=_party(cdr, "source", users.get(cdr.get("source_user_uuid") or "")),
+        destination=_party(cdr, "destination", users.get(cdr.get("destination_user_uuid") or "")),
+        category=decision.category,
+        out_of_scope=decision.out_of_scope,
+        required=decision.required,
+        recordings=len(recordings),
+        kept=sum(1 for r in recordings if not r.get("deleted")),
+        via=via.display if via else None,
+        reasons=tuple(reasons or ()),
+        users=tuple(p.uuid for p in (source, destination) if p is not None),
+    )
+
+
+def _rules(
+    cdr: Mapping[str, Any], requirement: Requirement, direction: str | None
+) -> tuple[UserFlags | None, UserFlags | None, list[tuple[UserFlags, str]]]:
+    """The parties the direction reads, and the (user, record flag) pairs that decide."""
+    users = requirement.users
+    if direction == "outbound":
+        source = users.get(cdr.get("source_user_uuid") or "")
+        return source, None, [(source, OUTGOING_EXTERNAL)] if source else []
+    if direction == "inbound":
+        destination = users.get(cdr.get("destination_user_uuid") or "")
+        return None, destination, [(destination, INCOMING_EXTERNAL)] if destination else []
+    source = users.get(cdr.get("source_user_uuid") or "")
+    destination = users.get(cdr.get("destination_user_uuid") or "")
+    rules = []
+    if source is not None:
+        rules.append((source, OUTGOING_INTERNAL))
+    if destination is not None:
+        rules.append((destination, INCOMING_INTERNAL))
+    return source, destination, rules
 
 
 def _on_demand(

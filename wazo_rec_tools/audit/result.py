@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
+from ..admin.recordings import parse_instant
 from ..policy.model import USER_FIELDS
 from .classify import (
     CATEGORIES,
@@ -29,8 +30,9 @@ from .classify import (
     UNEXPECTED,
     Verdict,
     classify,
+    decide,
 )
-from .requirement import Requirement
+from .requirement import Flag, Requirement
 
 # which of a party's flags the direction reads, by (direction, role)
 _FIELD_OF = {
@@ -155,11 +157,11 @@ class AuditResult:
 
 
 class _Tally:
-    __slots__ = ("counts", "managed")
+    __slots__ = ("counts", "flags")
 
     def __init__(self) -> None:
         self.counts = dict.fromkeys(("calls", "required", "recorded", *CATEGORIES), 0)
-        self.managed: set[bool] = set()
+        self.flags: set[Flag] = set()  # the deciding flags met, for where they came from
 
 
 def audit(
@@ -179,35 +181,44 @@ def audit(
     tallies: dict[tuple[str, str], _Tally] = {}
     days: dict[date, list[int]] = {day: [0, 0, 0, 0, 0] for day in _days(start, end, zone)}
     exceptions: list[Verdict] = []
+    day_of: dict[str, date | None] = {}  # the local date of a start, by its minute and offset
     for cdr in cdrs:
-        verdict = classify(cdr, requirement, zone)
-        if verdict.category is None:
-            out_of_scope[verdict.out_of_scope or OUT_OF_SCOPE[0]] += 1
+        decision = decide(cdr, requirement)
+        category = decision.category
+        if category is None:
+            out_of_scope[decision.out_of_scope or OUT_OF_SCOPE[0]] += 1
             continue
-        categories[verdict.category] += 1
-        if verdict.category in FINDINGS:
-            exceptions.append(verdict)
-        if verdict.start is not None:
-            day = days.setdefault(verdict.start.date(), [0, 0, 0, 0, 0])
-            day[0] += 1
-            day[1] += verdict.required
-            day[2] += verdict.required and verdict.recorded
-            day[3] += verdict.category == MISSING
-            day[4] += verdict.category == UNEXPECTED
-        for role, uuid in _roles(verdict):
-            if user_uuid is not None and uuid != user_uuid:
+        categories[category] += 1
+        if category in FINDINGS:
+            exceptions.append(classify(cdr, requirement, zone))
+        text = str(cdr.get("start") or "")
+        key = text[:16] + text[-6:]
+        if key not in day_of:
+            moment = parse_instant(text)
+            day_of[key] = moment.astimezone(zone).date() if moment else None
+        day = day_of[key]
+        if day is not None:
+            counts = days.get(day)
+            if counts is None:
+                counts = days[day] = [0, 0, 0, 0, 0]
+            counts[0] += 1
+            counts[1] += decision.required
+            counts[2] += decision.required and decision.recorded
+            counts[3] += category == MISSING
+            counts[4] += category == UNEXPECTED
+        direction = cdr.get("call_direction") or ""
+        for role, person in (("source", decision.source), ("destination", decision.destination)):
+            if person is None or (user_uuid is not None and person.uuid != user_uuid):
                 continue
-            tally = tallies.get((uuid, verdict.direction or ""))
+            tally = tallies.get((person.uuid, direction))
             if tally is None:
-                tally = tallies[(uuid, verdict.direction or "")] = _Tally()
+                tally = tallies[(person.uuid, direction)] = _Tally()
             counts = tally.counts
             counts["calls"] += 1
-            counts["required"] += verdict.required
-            counts["recorded"] += verdict.recorded
-            counts[verdict.category] += 1
-            name = _FIELD_OF.get((verdict.direction or "", role))
-            if name is not None:
-                tally.managed.add(requirement.users[uuid].flags[name].managed)
+            counts["required"] += decision.required
+            counts["recorded"] += decision.recorded
+            counts[category] += 1
+            tally.flags.add(person.flags[_FIELD_OF[(direction, role)]])
 
     rows = []
     for (uuid, direction), tally in tallies.items():
@@ -227,7 +238,7 @@ def audit(
                 deleted=c[DELETED],
                 on_demand=c[ON_DEMAND],
                 unexpected=c[UNEXPECTED],
-                requirement=_requirement_text(tally.managed),
+                requirement=_requirement_text({flag.managed for flag in tally.flags}),
             )
         )
     rows.sort(key=lambda r: (-(r.missing + r.unexpected), r.user.lower(), r.direction))
@@ -248,16 +259,6 @@ def audit(
         exceptions=tuple(exceptions),
         users_from_stack=_users_from_stack(requirement, user_uuid),
     )
-
-
-def _roles(verdict: Verdict) -> list[tuple[str, str]]:
-    """(role, user uuid) of the parties that are users."""
-    roles = []
-    if verdict.source.user_uuid is not None and verdict.direction != "inbound":
-        roles.append(("source", verdict.source.user_uuid))
-    if verdict.destination.user_uuid is not None and verdict.direction != "outbound":
-        roles.append(("destination", verdict.destination.user_uuid))
-    return roles
 
 
 def _requirement_text(managed: set[bool]) -> str:
