@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from sandbox_calls import WEEK_END, WEEK_START, Person, insert_call, person
 
+from wazo_rec_tools.wazo.http import HttpClient
+
 POLICY = """\
 version: 1
 tenants:
@@ -97,3 +99,9 @@ def known_calls(sandbox, config_file) -> KnownCalls:
         starts,
         (WEEK_START.isoformat(), WEEK_END.isoformat()),
     )
+
+
+@pytest.fixture
+def no_backoff(monkeypatch) -> None:
+    """Retries without waiting, for tests that exhaust them on purpose."""
+    monkeypatch.setattr(HttpClient, "_sleep", lambda self, attempt, why: None)

@@ -270,3 +270,32 @@ def test_output_file_holds_the_report_and_stdout_stays_empty(run_cli, known_call
     assert result.stdout == ""
     assert target.read_text().startswith("<!DOCTYPE html>")
     assert f"{target}: Result: 2 missing and 2 unexpected call(s)." in result.stderr
+
+
+def test_a_transient_503_on_a_cdr_page_is_retried_and_changes_nothing(
+    run_cli, sandbox, known_calls, no_backoff
+):
+    sandbox.faults.add(status=503, method="GET", path=CDR_LIST, count=1)
+
+    data = _json(run_cli, known_calls)
+
+    assert data["findings"] == 4
+
+
+def test_a_stack_failing_mid_read_exits_1_and_writes_no_report(
+    run_cli, sandbox, known_calls, tmp_path, no_backoff
+):
+    target = tmp_path / "audit.json"
+    sandbox.faults.add(status=500, method="GET", path=CDR_LIST)
+
+    result = _audit(run_cli, known_calls, "--output", "json", "-o", str(target))
+
+    assert result.exit_code == 1
+    assert len(result.stderr.strip().splitlines()) == 1 and "500" in result.stderr
+    assert not target.exists() and list(tmp_path.glob(".audit.json*")) == []
+
+
+def test_no_output_format_shows_a_secret(run_cli, known_calls, tmp_path):
+    for output in ("text", "json", "csv", "html"):
+        result = _audit(run_cli, known_calls, "--output", output)
+        assert Sandbox.ADMIN_PASSWORD not in result.stdout + result.stderr
