@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from samples import ALICE, BOB, END, START, cdr, recording, requirement
 
+from wazo_rec_tools.audit.render import json_chunks
 from wazo_rec_tools.audit.result import audit
 
 OUT_EXT = {"call_record_outgoing_external_enabled": True}
@@ -120,8 +124,6 @@ def test_deleted_is_counted_but_is_not_a_finding():
 
 
 def test_as_json_is_plain_json_with_the_window_in_the_local_zone():
-    import json
-
     result = run([cdr("outbound", source=ALICE)], requirement(alice=OUT_EXT), policy="p.yml")
 
     data = json.loads(json.dumps(result.as_json()))
@@ -132,3 +134,25 @@ def test_as_json_is_plain_json_with_the_window_in_the_local_zone():
     assert data["calls"]["missing"] == 1 and data["findings"] == 1
     assert data["exceptions"][0]["reasons"][0]["field"] == "call_record_outgoing_external_enabled"
     assert data["policy"] == "p.yml"
+
+
+def test_streamed_json_is_the_same_document_as_as_json():
+    cdrs = [
+        cdr("outbound", cdr_id=1, source=ALICE),
+        cdr("internal", cdr_id=2, source=BOB, destination=ALICE, recordings=[recording()]),
+    ]
+    result = run(cdrs, requirement(alice=OUT_EXT), policy="p.yml")
+    empty = run([], requirement())
+
+    for value in (result, empty):
+        assert (
+            "".join(json_chunks(value))
+            == json.dumps(value.as_json(), indent=2, sort_keys=True) + "\n"
+        )
+
+
+def test_the_result_is_a_frozen_value():
+    result = run([], requirement())
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.exceptions = ()  # type: ignore[misc]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator
 
 from ..policy.model import USER_FIELDS
@@ -107,3 +108,32 @@ def _csv_row(v: Verdict) -> list:
         v.recordings - v.kept,
         "; ".join(r.text for r in v.reasons),
     ]
+
+
+def json_chunks(result: AuditResult) -> Iterator[str]:
+    """`result.as_json()` as indented JSON, one list item at a time.
+
+    The same text as `json.dumps(result.as_json(), indent=2, sort_keys=True)`, without
+    holding the whole document: a year of a big stack lists tens of thousands of calls.
+    """
+    streamed = {"exceptions": result.exceptions, "summary": result.rows, "days": result.days}
+    head = result.as_json(lists=False)
+    keys = sorted([*head, *streamed])
+    yield "{"
+    for n, key in enumerate(keys):
+        yield ("\n" if n == 0 else ",\n") + f"  {json.dumps(key)}: "
+        if key not in streamed:
+            yield _indented(head[key], 2)
+            continue
+        items = streamed[key]
+        if not items:
+            yield "[]"
+            continue
+        for i, item in enumerate(items):
+            yield ("[\n" if i == 0 else ",\n") + "    " + _indented(item.as_json(), 4)
+        yield "\n  ]"
+    yield "\n}\n"
+
+
+def _indented(value: object, depth: int) -> str:
+    return json.dumps(value, indent=2, sort_keys=True).replace("\n", "\n" + " " * depth)

@@ -134,9 +134,12 @@ class AuditResult:
         """0, or 2 with --detailed-exitcode when anything is missing or unexpected."""
         return 2 if detailed and not self.clean else 0
 
-    def as_json(self) -> dict[str, Any]:
-        """The stable JSON of `--output json`, and the data of an `audit.failed` event."""
-        return {
+    def as_json(self, *, lists: bool = True) -> dict[str, Any]:
+        """The stable JSON of `--output json`, and the data of an `audit.failed` event.
+
+        `lists=False` leaves out `summary`, `days` and `exceptions` (streamed by
+        `render.json_chunks`, or too long for a notification)."""
+        data = {
             "window": {"from": self.start.isoformat(), "until": self.end.isoformat()},
             "zone": self.zone,
             "tenants": [{"uuid": uuid, "name": name} for uuid, name in self.tenants],
@@ -150,10 +153,12 @@ class AuditResult:
             "out_of_scope": {k.replace("-", "_"): v for k, v in self.out_of_scope.items()},
             "findings": self.findings,
             "requirement_from_stack": dict(self.users_from_stack),
-            "summary": [row.as_json() for row in self.rows],
-            "days": [day.as_json() for day in self.days],
-            "exceptions": [verdict.as_json() for verdict in self.exceptions],
         }
+        if lists:
+            data["summary"] = [row.as_json() for row in self.rows]
+            data["days"] = [day.as_json() for day in self.days]
+            data["exceptions"] = [verdict.as_json() for verdict in self.exceptions]
+        return data
 
 
 class _Tally:

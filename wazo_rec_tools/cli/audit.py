@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -15,6 +15,7 @@ from ..audit.classify import MISSING, UNEXPECTED
 from ..audit.html import render_html
 from ..audit.render import (
     csv_lines,
+    json_chunks,
     requirement_text,
     totals_text,
     verdict_text,
@@ -27,7 +28,7 @@ from ..export.windows import last_complete
 from ..localzone import local_timezone
 from ..policy.load import load_policy
 from . import main
-from .context import app, emit_json, table
+from .context import app, table
 
 
 @main.command("audit")
@@ -141,28 +142,28 @@ def audit_command(
         )
         result = run_audit(wazo, loaded, request, zone)
 
-    text = _render(result, output)
+    chunks = _render(result, output)
     if output_file is not None:
         try:
-            durable.write_text(output_file, text)
+            durable.write_text(output_file, chunks)
         except OSError as exc:
             raise UserError(f"{output_file}: cannot write the report: {exc.strerror}") from None
         click.echo(f"{output_file}: {verdict_text(result)}", err=True)
-    elif output == "json":
-        emit_json(result.as_json())
     else:
-        click.echo(text, nl=False)
+        for chunk in chunks:
+            click.echo(chunk, nl=False)
     ctx.exit(result.exit_code(detailed_exitcode))
 
 
-def _render(result: AuditResult, output: str) -> str:
+def _render(result: AuditResult, output: str) -> Iterable[str]:
+    """The report in pieces: JSON and CSV are streamed, never held whole."""
     if output == "json":
-        return json.dumps(result.as_json(), indent=2, sort_keys=True) + "\n"
+        return json_chunks(result)
     if output == "csv":
-        return "".join(csv_lines(result))
+        return csv_lines(result)
     if output == "html":
-        return render_html(result, generated=datetime.now(local_timezone()))
-    return render_text(result) + "\n"
+        return [render_html(result, generated=datetime.now(local_timezone()))]
+    return [render_text(result) + "\n"]
 
 
 def render_text(result: AuditResult) -> str:
