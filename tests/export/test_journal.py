@@ -13,6 +13,7 @@ import pytest
 
 from wazo_rec_tools.export.journal import Journal, JournalError, RunLock, RunLocked
 from wazo_rec_tools.export.windows import Window, window_at
+from wazo_rec_tools.jobs.state import StateError
 
 PARIS = ZoneInfo("Europe/Paris")
 TENANT = "7a3b8c0e-1111-4222-8333-444455556666"
@@ -210,5 +211,5 @@ def test_state_dir_that_cannot_be_created_is_a_clear_error(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("")
 
-    with pytest.raises(JournalError, match=r"cannot create export\.state_dir"):
+    with pytest.raises(StateError, match=r"cannot create export\.state_dir"):
         RunLock(blocker / "state").acquire()

@@ -8,9 +8,7 @@ journal that tells the truth: at worst a step is done again, never skipped.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
-import os
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,7 +16,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from ..errors import UserError
+from ..jobs.lock import JobLock
+from ..jobs.lock import RunLocked as RunLocked
+from ..jobs.state import DB_NAME, StateError, open_state
 from .windows import Window
 
 Status = Literal["launched", "ready", "downloaded", "delivered", "empty", "failed"]
@@ -36,44 +36,11 @@ _NEXT: dict[str | None, frozenset[str]] = {
     "empty": frozenset(),
 }
 
-DB_NAME = "journal.sqlite3"
-LOCK_NAME = "export.lock"
-SCHEMA_VERSION = 1
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS windows (
-    tenant_uuid   TEXT NOT NULL,
-    from_utc      TEXT NOT NULL,
-    until_utc     TEXT NOT NULL,
-    tenant_slug   TEXT NOT NULL,
-    window_from   TEXT NOT NULL,
-    window_until  TEXT NOT NULL,
-    kind          TEXT NOT NULL,
-    status        TEXT NOT NULL,
-    export_uuid   TEXT,
-    attempts      INTEGER NOT NULL DEFAULT 0,
-    archive_path  TEXT,
-    manifest_path TEXT,
-    locations     TEXT NOT NULL DEFAULT '[]',
-    size          INTEGER,
-    sha256        TEXT,
-    recordings    INTEGER,
-    last_error    TEXT,
-    created_at    TEXT NOT NULL,
-    updated_at    TEXT NOT NULL,
-    launched_at   TEXT,
-    delivered_at  TEXT,
-    PRIMARY KEY (tenant_uuid, from_utc, until_utc)
-);
-"""
+LOCK_JOB = "export"
 
 
-class JournalError(UserError):
+class JournalError(StateError):
     """The journal cannot be used, or a state change that makes no sense was asked for."""
-
-
-class RunLocked(UserError):
-    """Another export run holds the lock."""
 
 
 @dataclass
@@ -150,23 +117,9 @@ class Journal:
     @classmethod
     def open(cls, state_dir: Path, *, create: bool = True) -> Journal:
         path = Path(state_dir) / DB_NAME
-        if create:
-            _make_state_dir(Path(state_dir))
-        elif not path.exists():
+        if not create and not path.exists():
             raise JournalError(f"no export journal at {path} (no export has run yet)")
-        try:
-            conn = sqlite3.connect(path, timeout=30, isolation_level=None)
-            conn.row_factory = sqlite3.Row
-            if create:
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=FULL")
-                conn.executescript(_SCHEMA)
-                conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-            else:
-                conn.execute("PRAGMA query_only=ON")
-        except sqlite3.DatabaseError as exc:
-            raise JournalError(f"cannot open the export journal {path}: {exc}") from None
-        return cls(conn, path)
+        return cls(open_state(Path(state_dir), create=create), path)
 
     def close(self) -> None:
         self.conn.close()
@@ -378,67 +331,8 @@ def _entry(row: sqlite3.Row) -> Entry:
     return Entry(**data)
 
 
-class RunLock:
-    """An exclusive, non-blocking flock on a file in the state directory.
-
-    The kernel drops it when the process dies, however it dies, so a killed run never leaves a
-    stale lock behind.
-    """
+class RunLock(JobLock):
+    """The export's run lock (`export.lock` in the state directory)."""
 
     def __init__(self, state_dir: Path):
-        self.path = Path(state_dir) / LOCK_NAME
-        self._fd: int | None = None
-
-    def acquire(self) -> RunLock:
-        _make_state_dir(self.path.parent)
-        try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o640)
-        except OSError as exc:
-            raise JournalError(
-                f"cannot open the lock file {self.path}: {exc.strerror} "
-                "(export.state_dir must be writable by the user running the export)"
-            ) from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = _read_pid(fd)
-            os.close(fd)
-            who = f" (pid {holder})" if holder else ""
-            raise RunLocked(
-                f"another export run is in progress{who}: lock held on {self.path}; "
-                "this run exits without doing anything"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        self._fd = fd
-        return self
-
-    def release(self) -> None:
-        if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
-            self._fd = None
-
-    def __enter__(self) -> RunLock:
-        return self.acquire()
-
-    def __exit__(self, *exc: object) -> None:
-        self.release()
-
-
-def _make_state_dir(path: Path) -> None:
-    try:
-        path.mkdir(parents=True, exist_ok=True, mode=0o750)
-    except OSError as exc:
-        raise JournalError(
-            f"cannot create export.state_dir {path}: {exc.strerror} "
-            "(it must be writable by the user running the export)"
-        ) from None
-
-
-def _read_pid(fd: int) -> str | None:
-    try:
-        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-    except OSError:
-        return None
-    return text if text.isdigit() else None
+        super().__init__(state_dir, LOCK_JOB, "export run")

@@ -1,0 +1,81 @@
+import sqlite3
+import stat
+
+import pytest
+
+from wazo_rec_tools.jobs import state
+from wazo_rec_tools.jobs.lock import JobLock, RunLocked
+from wazo_rec_tools.jobs.state import LATEST, Migration, StateError, open_state, schema_version
+
+
+def test_new_state_database_is_at_the_latest_version_and_private(tmp_path):
+    conn = open_state(tmp_path / "state")
+    assert schema_version(conn) == LATEST
+    mode = stat.S_IMODE((tmp_path / "state" / state.DB_NAME).stat().st_mode)
+    assert mode == 0o640
+    assert stat.S_IMODE((tmp_path / "state").stat().st_mode) == 0o750
+
+
+def test_older_database_is_migrated_step_by_step(tmp_path, monkeypatch):
+    open_state(tmp_path).close()
+    seen = []
+
+    def step(conn: sqlite3.Connection) -> None:
+        seen.append(schema_version(conn))
+        conn.execute("CREATE TABLE added (x INTEGER)")
+
+    monkeypatch.setattr(
+        state, "MIGRATIONS", (*state.MIGRATIONS, Migration(LATEST + 1, "test", step))
+    )
+    monkeypatch.setattr(state, "LATEST", LATEST + 1)
+    conn = open_state(tmp_path)
+    assert seen == [LATEST]
+    assert schema_version(conn) == LATEST + 1
+    conn.execute("SELECT x FROM added")
+    conn.close()
+    assert seen == [LATEST]  # reopening does not run it again
+    open_state(tmp_path).close()
+    assert seen == [LATEST]
+
+
+def test_failed_migration_leaves_the_previous_version(tmp_path, monkeypatch):
+    open_state(tmp_path).close()
+
+    def broken(conn: sqlite3.Connection) -> None:
+        conn.execute("CREATE TABLE half (x INTEGER)")
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(
+        state, "MIGRATIONS", (*state.MIGRATIONS, Migration(LATEST + 1, "broken", broken))
+    )
+    monkeypatch.setattr(state, "LATEST", LATEST + 1)
+    with pytest.raises(RuntimeError):
+        open_state(tmp_path)
+    monkeypatch.undo()
+    conn = open_state(tmp_path)
+    assert schema_version(conn) == LATEST
+    assert not conn.execute("SELECT name FROM sqlite_master WHERE name='half'").fetchall()
+
+
+def test_database_from_a_newer_tool_is_refused(tmp_path):
+    conn = open_state(tmp_path)
+    conn.execute(f"PRAGMA user_version={LATEST + 5}")
+    conn.close()
+    with pytest.raises(StateError, match="newer than this wazo-rec-tools knows"):
+        open_state(tmp_path)
+
+
+def test_missing_database_is_an_error_when_not_creating(tmp_path):
+    with pytest.raises(StateError, match="no job has run yet"):
+        open_state(tmp_path, create=False)
+
+
+def test_job_locks_are_per_job_and_name_the_holder(tmp_path):
+    held = r"another policy apply is in progress \(pid \d+\)"
+    with (
+        JobLock(tmp_path, "sync", "policy apply"),
+        JobLock(tmp_path, "export"),
+        pytest.raises(RunLocked, match=held),
+    ):
+        JobLock(tmp_path, "sync", "policy apply").acquire()
+    JobLock(tmp_path, "sync").acquire().release()

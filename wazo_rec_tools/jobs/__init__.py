@@ -1,0 +1,1 @@
+"""What every unattended job shares: the state database and the run lock."""
