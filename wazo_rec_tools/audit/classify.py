@@ -14,6 +14,7 @@ The CDR fields read (call-logd.md §7, the conformance corpus's CDR items):
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -157,9 +158,16 @@ def decide(cdr: Mapping[str, Any], requirement: Requirement) -> Decision:
     return Decision(category, None, required, bool(recordings), source, destination)
 
 
-def classify(cdr: Mapping[str, Any], requirement: Requirement, zone: tzinfo) -> Verdict:
-    """One CDR's verdict: its category with the parties, the route and the deciding flags."""
-    decision = decide(cdr, requirement)
+def classify(
+    cdr: Mapping[str, Any],
+    requirement: Requirement,
+    zone: tzinfo,
+    decision: Decision | None = None,
+) -> Verdict:
+    """One CDR's verdict: its category with the parties, the route and the deciding flags.
+
+    `decision`: `decide(cdr, requirement)` when the caller has it already."""
+    decision = decision or decide(cdr, requirement)
     users = requirement.users
     recordings = cdr.get("recordings") or ()
     start = parse_instant(cdr.get("start"))
@@ -262,14 +270,23 @@ def _via(cdr: Mapping[str, Any], requirement: Requirement) -> Toggle | None:
     return next((toggle for toggle in found if toggle is not None), None)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _reason(subject: str, name: str, flag: Flag) -> Reason:
+    # one value per flag met: thousands of findings share a few hundred reasons
     return Reason(subject, name, flag.value, flag.origin)
 
 
 def _party(cdr: Mapping[str, Any], side: str, user: UserFlags | None) -> Party:
-    return Party(
-        name=cdr.get(f"{side}_name") or None,
-        extension=cdr.get(f"{side}_extension") or None,
-        user_uuid=user.uuid if user is not None else None,
-        user=user.display if user is not None else None,
+    return _party_of(
+        cdr.get(f"{side}_name") or None,
+        cdr.get(f"{side}_extension") or None,
+        user.uuid if user is not None else None,
+        user.display if user is not None else None,
     )
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _party_of(
+    name: str | None, extension: str | None, user_uuid: str | None, user: str | None
+) -> Party:
+    return Party(name, extension, user_uuid, user)

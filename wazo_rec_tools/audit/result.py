@@ -195,7 +195,7 @@ def audit(
             continue
         categories[category] += 1
         if category in FINDINGS:
-            exceptions.append(classify(cdr, requirement, zone))
+            exceptions.append(classify(cdr, requirement, zone, decision))
         text = str(cdr.get("start") or "")
         key = text[:16] + text[-6:]
         if key not in day_of:
