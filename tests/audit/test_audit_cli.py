@@ -299,3 +299,17 @@ def test_no_output_format_shows_a_secret(run_cli, known_calls, tmp_path):
     for output in ("text", "json", "csv", "html"):
         result = _audit(run_cli, known_calls, "--output", output)
         assert Sandbox.ADMIN_PASSWORD not in result.stdout + result.stderr
+
+
+def test_the_policys_warnings_are_on_stderr_and_in_the_json(run_cli, known_calls, config_file):
+    path = config_file.parent / "policy.yml"
+    text = path.read_text().replace(
+        f"[{known_calls.carol.username}]", f"[{known_calls.carol.username}, 'nobody*']"
+    )
+    path.write_text(text)
+
+    result = _audit(run_cli, known_calls, "--output", "json")
+
+    assert result.exit_code == 0, result.stderr
+    assert "warning: pattern 'nobody*' matches no user" in result.stderr
+    assert any("nobody*" in line for line in json.loads(result.stdout)["warnings"])

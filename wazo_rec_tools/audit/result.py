@@ -113,6 +113,7 @@ class AuditResult:
     days: tuple[DayRow, ...]
     exceptions: tuple[Verdict, ...]  # every missing and unexpected call, in start order
     users_from_stack: Mapping[str, int] = field(default_factory=dict)  # field -> users
+    warnings: tuple[str, ...] = ()  # the policy's, as `plan` shows them
 
     @property
     def in_scope(self) -> int:
@@ -153,6 +154,7 @@ class AuditResult:
             "out_of_scope": {k.replace("-", "_"): v for k, v in self.out_of_scope.items()},
             "findings": self.findings,
             "requirement_from_stack": dict(self.users_from_stack),
+            "warnings": list(self.warnings),
         }
         if lists:
             data["summary"] = [row.as_json() for row in self.rows]
@@ -179,6 +181,7 @@ def audit(
     tenants: Sequence[tuple[str, str]] = (),
     user_uuid: str | None = None,
     policy: str | None = None,
+    warnings: Sequence[str] = (),
 ) -> AuditResult:
     """Every CDR classified and counted; `user_uuid` limits the summary to that user."""
     categories = dict.fromkeys(CATEGORIES, 0)
@@ -263,6 +266,7 @@ def audit(
         ),
         exceptions=tuple(exceptions),
         users_from_stack=_users_from_stack(requirement, user_uuid),
+        warnings=tuple(warnings),
     )
 
 

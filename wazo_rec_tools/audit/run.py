@@ -38,7 +38,7 @@ def run_audit(
     """The audit of `request`'s window against `loaded` (None: the stack's settings alone)."""
     visible = visible_tenants(wazo)
     chosen = [find_tenant(visible, request.tenant)] if request.tenant else visible
-    requirement = read_requirement(wazo, loaded, chosen, visible)
+    requirement, warnings = read_requirement(wazo, loaded, chosen, visible)
     if request.user_uuid is not None and request.user_uuid not in requirement.users:
         raise UserError(f"user {request.user_uuid} is not in the tenants audited")
     query = RecordingQuery(
@@ -58,21 +58,24 @@ def run_audit(
         tenants=[(t.uuid, t.display) for t in chosen],
         user_uuid=request.user_uuid,
         policy=str(loaded.path) if loaded is not None else None,
+        warnings=warnings,
     )
 
 
 def read_requirement(
     wazo: Wazo, loaded: LoadedPolicy | None, chosen: list[Tenant], visible: list[Tenant]
-) -> Requirement:
+) -> tuple[Requirement, list[str]]:
+    """The requirement for the `chosen` tenants, and the resolver's warnings."""
     scope = Scope(tenants=chosen, recursive=len(chosen) > 1)
     inventory = read_inventory(wazo, scope, visible)
-    desired = desired_tenants(loaded, inventory, chosen) if loaded is not None else []
-    return build_requirement(inventory, desired, queue_extensions=_queue_extensions(wazo, scope))
+    desired, warnings = desired_tenants(loaded, inventory, chosen) if loaded else ([], [])
+    extensions = _queue_extensions(wazo, scope)
+    return build_requirement(inventory, desired, queue_extensions=extensions), warnings
 
 
 def desired_tenants(
     loaded: LoadedPolicy, inventory: Inventory, chosen: list[Tenant]
-) -> list[DesiredTenant]:
+) -> tuple[list[DesiredTenant], list[str]]:
     """The resolver's view of each audited tenant the policy has a section for.
 
     One `resolve(..., tenant=)` per tenant: global features (`*26`, `*3`) are not part of
@@ -83,10 +86,13 @@ def desired_tenants(
         with contextlib.suppress(UserError):  # `resolve` reports it, located in the policy
             in_policy.add(find_tenant(inventory.tenants, section.tenant).uuid)
     desired: list[DesiredTenant] = []
+    warnings: dict[str, None] = dict.fromkeys(loaded.warnings)
     for tenant in chosen:
         if tenant.uuid in in_policy:
-            desired.extend(resolve(loaded, inventory, tenant=tenant.uuid).tenants)
-    return desired
+            resolved = resolve(loaded, inventory, tenant=tenant.uuid)
+            desired.extend(resolved.tenants)
+            warnings.update(dict.fromkeys(resolved.warnings))
+    return desired, list(warnings)
 
 
 def _queue_extensions(wazo: Wazo, scope: Scope) -> dict[int, list[tuple[str, str]]]:

@@ -24,6 +24,7 @@ from ..audit.render import (
 from ..audit.result import AuditResult
 from ..audit.run import AuditRequest, run_audit
 from ..errors import UserError
+from ..export.job import export_zone
 from ..export.windows import last_complete
 from ..localzone import local_timezone
 from ..policy.load import load_policy
@@ -117,7 +118,9 @@ def audit_command(
     if last_week:
         if from_ or until:
             raise click.UsageError("give --last-week, or --from and --until, not both")
-        window = last_complete(datetime.now(zone), "weekly", zone)
+        # the export's weeks: the audit of a week covers what its archive holds
+        weeks = export_zone(app().config.export.timezone)
+        window = last_complete(datetime.now(weeks), "weekly", weeks)
         start, end = window.start, window.end
     else:
         if not from_ or not until:
@@ -141,6 +144,8 @@ def audit_command(
             page_size=page_size,
         )
         result = run_audit(wazo, loaded, request, zone)
+    for line in result.warnings:
+        click.echo(line, err=True)
 
     chunks = _render(result, output)
     if output_file is not None:
