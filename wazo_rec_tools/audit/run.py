@@ -96,18 +96,25 @@ def desired_tenants(
 
 
 def _queue_extensions(wazo: Wazo, scope: Scope) -> dict[int, list[tuple[str, str]]]:
-    """Each queue's (exten, context) pairs: how a CDR shows a call through it (docs/audit.md)."""
+    """Each queue's (exten, context) pairs: how a CDR shows a call through it (docs/audit.md).
+
+    Read like the inventory's lists (one request without `limit`); a stack has few queues.
+    """
     wanted = {t.uuid for t in scope.tenants}
-    if scope.recursive:
-        items = wazo.confd.queues(recurse=True)
-    else:
-        items = (q for uuid in sorted(wanted) for q in wazo.confd.queues(tenant=uuid))
-    return {
-        int(q["id"]): [
+
+    def extensions(item: dict) -> tuple[int, list[tuple[str, str]]] | None:
+        if item.get("tenant_uuid") not in wanted:
+            return None
+        pairs = [
             (str(e["exten"]), str(e["context"]))
-            for e in q.get("extensions") or ()
+            for e in item.get("extensions") or ()
             if e.get("exten") and e.get("context")
         ]
-        for q in items
-        if q.get("tenant_uuid") in wanted
-    }
+        return int(item["id"]), pairs
+
+    reads = [(None, True)] if scope.recursive else [(uuid, False) for uuid in sorted(wanted)]
+    found: dict[int, list[tuple[str, str]]] = {}
+    for tenant, recurse in reads:
+        items = wazo.confd.read_all("queues", extensions, tenant=tenant, recurse=recurse)
+        found.update(item for item in items if item is not None)
+    return found
