@@ -97,7 +97,7 @@ def insert_call(
             "requested_extension": dialled_exten["exten"]
             if dialled_exten
             else (destination.exten if destination else external),
-            # an incall to a queue or group: the internal number it led to (call-logd.md §7)
+            # an incall to a queue or group: the internal number it led to
             "requested_internal_context": dialled_exten["context"] if dialled_exten else None,
             "requested_internal_extension": dialled_exten["exten"] if dialled_exten else None,
             "requested_user_uuid": None,

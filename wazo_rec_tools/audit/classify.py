@@ -1,6 +1,6 @@
 """One CDR against the requirement: was this call to be recorded, and was it? (pure)
 
-The CDR fields read (call-logd.md §7, the conformance corpus's CDR items):
+The CDR fields read (docs/wazo-api.md, call-logd §7; the conformance corpus's CDR items):
 - `answered`: false → out of scope (Wazo keeps no recording of a call nobody answered);
 - `call_direction`: `outbound`, `inbound` or `internal`;
 - `source_user_uuid`, `destination_user_uuid`: the parties that are users (the destination
@@ -227,9 +227,10 @@ def _rules(
 def _on_demand(
     source: UserFlags | None, destination: UserFlags | None, via: Toggle | None
 ) -> list[Reason]:
-    """Who could start a recording with *3 (calld's rule, confd.md §5): the caller by their
-    `online_call_record_enabled`; the callee by the queue's or group's `dtmf_record_toggle`
-    when the call came through one, else by their own `online_call_record_enabled`."""
+    """Who could start a recording with *3 (calld's rule: docs/wazo-api.md, confd §5): the
+    caller by their `online_call_record_enabled`; the callee by the queue's or group's
+    `dtmf_record_toggle` when the call came through one, else by their own
+    `online_call_record_enabled`."""
     permissions = []
     if source is not None:
         permissions.append(_reason(source.display, ONLINE, source.flags[ONLINE]))
