@@ -13,9 +13,9 @@ from wazo_rec_tools.sandbox import Sandbox
 CDR_LIST = r"/api/call-logd/1\.0/cdr$"
 
 
-def _audit(run_cli, known_calls, *args, window=None):
+def _audit(run_cli, known_calls, *args, window=None, **kwargs):
     start, end = window or known_calls.window
-    return run_cli("audit", "--from", start, "--until", end, *args)
+    return run_cli("audit", "--from", start, "--until", end, *args, **kwargs)
 
 
 def _json(run_cli, known_calls, *args, window=None):
@@ -313,3 +313,22 @@ def test_the_policys_warnings_are_on_stderr_and_in_the_json(run_cli, known_calls
     assert result.exit_code == 0, result.stderr
     assert "warning: pattern 'nobody*' matches no user" in result.stderr
     assert any("nobody*" in line for line in json.loads(result.stdout)["warnings"])
+
+
+def test_a_tenant_admin_audits_their_own_tenant(run_cli, known_calls, config_file, tmp_path):
+    config = tmp_path / "tenant-admin.yml"
+    config.write_text(config_file.read_text().replace("username: root", "username: admin-acme"))
+
+    result = _audit(run_cli, known_calls, "--output", "json", config=config)
+
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert [t["name"] for t in data["tenants"]] == ["acme"]
+    assert data["findings"] == 4
+
+
+def test_an_unknown_tenant_is_one_line(run_cli, known_calls):
+    result = _audit(run_cli, known_calls, "--tenant", "nowhere")
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: tenant 'nowhere' not found")
