@@ -28,7 +28,6 @@ def user(uuid: str, username: str, **flags: bool) -> User:
         email=None,
         firstname=None,
         lastname=None,
-        groups=(),
         **flags,
     )
 
