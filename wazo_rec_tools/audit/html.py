@@ -73,7 +73,7 @@ def render_html(result: AuditResult, *, generated: datetime | None = None) -> st
         f"{escape(verdict_text(result))}</div>",
         '<section id="summary"><h2>Summary</h2><div class="cards">',
         *(
-            f'<div class="card{" bad" if bad else ""}"><b>{value}</b>{escape(label)}</div>'
+            f'<div class="card{" bad" if bad else ""}"><b>{value:,}</b>{escape(label)}</div>'
             for label, value, bad in cards
         ),
         f"</div><p>{escape(totals_text(result))}</p></section>",
