@@ -10,13 +10,20 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
 from browser import dump_dom, read_png, screenshot
+from samples import ALICE, END, START, cdr, requirement
 
-from wazo_rec_tools.audit.html import _MISSING_COLOUR, _RECORDED_COLOUR, _REQUIRED_COLOUR
+from wazo_rec_tools.audit.html import (
+    _MISSING_COLOUR,
+    _RECORDED_COLOUR,
+    _REQUIRED_COLOUR,
+    render_html,
+)
+from wazo_rec_tools.audit.result import audit
 
 WIDTH, HEIGHT = 1200, 1400
 
@@ -112,3 +119,14 @@ def test_a_clean_window_reads_as_clean(run_cli, known_calls, tmp_path):
 
     assert "Result: no call was missing or unexpected." in text
     assert "Missing and unexpected calls None." in text
+
+
+def test_names_from_the_stack_are_escaped_in_the_page():
+    item = cdr("outbound", source=ALICE, source_name="<script>alert(1)</script>")
+    req = requirement(alice={"call_record_outgoing_external_enabled": True})
+    result = audit([item], req, start=START, end=END, zone=UTC)
+
+    page = render_html(result)
+
+    assert "<script" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
