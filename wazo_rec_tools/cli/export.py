@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 
 import click
 
 from .. import secrets
-from ..errors import UserError
 from ..export.destinations import open_destination
 from ..export.job import ExportJob, RunReport, export_zone
 from ..export.journal import DB_NAME, Journal, RunLock
 from ..export.progress import LineReporter, TtyReporter, human_size
 from ..export.setup import SERVICE_USERNAME, UNIT_CREDENTIAL_PATH, setup_service_account
-from ..export.windows import Window, adhoc_window, parse_bound
+from ..export.windows import Window, adhoc_window
+from ..moments import MomentError
 from ..wazo.stack import Wazo
 from . import main
 from .context import app, emit_json, is_tty, output_option, table
+from .moments import MOMENT, aware, ordered
 
 
 @main.group()
@@ -26,8 +27,8 @@ def export() -> None:
 
 
 @export.command("run")
-@click.option("--from", "from_", metavar="ISO", help="Start of a one-off window (inclusive).")
-@click.option("--until", metavar="ISO", help="End of a one-off window (exclusive).")
+@click.option("--from", "from_", type=MOMENT, help="Start of a one-off window (inclusive).")
+@click.option("--until", type=MOMENT, help="End of a one-off window (exclusive).")
 @click.option(
     "--tenant",
     "tenants",
@@ -37,7 +38,10 @@ def export() -> None:
 )
 @click.option("--dry-run", is_flag=True, help="Say what would be done; change nothing.")
 def run_command(
-    from_: str | None, until: str | None, tenants: tuple[str, ...], dry_run: bool
+    from_: datetime | date | None,
+    until: datetime | date | None,
+    tenants: tuple[str, ...],
+    dry_run: bool,
 ) -> None:
     """Export every due window (the timer's job).
 
@@ -79,15 +83,19 @@ def run_command(
         raise click.exceptions.Exit(1)
 
 
-def _one_off_window(from_: str | None, until: str | None, zone: tzinfo) -> Window | None:
+def _one_off_window(
+    from_: datetime | date | None, until: datetime | date | None, zone: tzinfo
+) -> Window | None:
     if from_ is None and until is None:
         return None
     if from_ is None or until is None:
         raise click.UsageError("--from and --until go together")
+    start, end = aware(from_, zone, "--from"), aware(until, zone, "--until")
+    ordered(start, end)
     try:
-        return adhoc_window(parse_bound(from_), parse_bound(until), datetime.now(UTC), zone)
-    except ValueError as exc:
-        raise UserError(str(exc)) from None
+        return adhoc_window(start, end, datetime.now(UTC), zone)
+    except MomentError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--until'") from None
 
 
 def _connect() -> Wazo:

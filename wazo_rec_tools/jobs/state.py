@@ -73,8 +73,26 @@ CREATE TABLE IF NOT EXISTS windows (
 )
 """
 
+# A window's intent is journaled before its POST (status `planned`), and time an admin gives up
+# (`export skip`) is kept with its reason; statuses are plain TEXT, so only the table is new.
+_EXPORT_SKIPS = """
+CREATE TABLE IF NOT EXISTS skips (
+    tenant_uuid   TEXT NOT NULL,
+    until_utc     TEXT NOT NULL,
+    tenant_slug   TEXT NOT NULL,
+    until_text    TEXT NOT NULL,
+    reason        TEXT NOT NULL,
+    windows       INTEGER NOT NULL DEFAULT 0,
+    created_at    TEXT NOT NULL,
+    PRIMARY KEY (tenant_uuid, until_utc)
+)
+"""
+
 # Append only: a released step is never edited, a new one takes the next version.
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "export windows", _sql(_V1_EXPORT_WINDOWS)),)
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "export windows", _sql(_V1_EXPORT_WINDOWS)),
+    Migration(2, "export skips", _sql(_EXPORT_SKIPS)),
+)
 
 LATEST = MIGRATIONS[-1].version
 

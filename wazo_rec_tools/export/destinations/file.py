@@ -57,13 +57,14 @@ class FileDestination:
 
     def deliver(self, local_path: Path, key: str, sha256: str) -> str:
         target = self._path(key)
+        temp = _temp_name(target)  # runs are serialised by the lock
+        # a run killed after the link leaves the full-size temporary name behind
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+            temp.unlink()
         if self.exists(key, sha256):
             return self.location(key)
         try:
             _makedirs(target.parent)
-            temp = target.with_name(f".{target.name}.tmp")  # runs are serialised by the lock
-            with contextlib.suppress(FileNotFoundError):
-                temp.unlink()
             try:
                 _copy(local_path, temp)
                 try:
@@ -88,6 +89,19 @@ class FileDestination:
                 f"{self.location(key)}: cannot write: {exc.strerror or exc}"
             ) from None
         return self.location(key)
+
+    def sweep(self) -> list[str]:
+        """Temporary copies (`<tenant>/<year>/.<name>.tmp`) left by a killed run."""
+        removed = []
+        for leftover in self.root.glob("*/*/.*.tmp"):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+                removed.append(leftover.as_uri())
+        return removed
+
+
+def _temp_name(target: Path) -> Path:
+    return target.with_name(f".{target.name}.tmp")
 
 
 def _makedirs(path: Path) -> None:
