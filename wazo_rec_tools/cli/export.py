@@ -9,7 +9,7 @@ import click
 
 from .. import secrets
 from ..export.destinations import open_destination
-from ..export.job import ExportJob, RunReport, export_zone
+from ..export.job import ExportJob, RunReport, export_zone, pending_windows
 from ..export.journal import DB_NAME, Journal, RunLock
 from ..export.progress import LineReporter, TtyReporter, human_size
 from ..export.setup import SERVICE_USERNAME, UNIT_CREDENTIAL_PATH, setup_service_account
@@ -79,6 +79,11 @@ def run_command(
             tenants=chosen, window=window
         )
     reporter.info(_summary(report))
+    for outcome in report.left_behind:
+        reporter.error(
+            f"left due: {outcome.tenant.slug} {outcome.window.label} ({outcome.status}): "
+            f"{outcome.detail}"
+        )
     if not report.ok:
         raise click.exceptions.Exit(1)
 
@@ -122,22 +127,37 @@ def _summary(report: RunReport) -> str:
 @export.command("status")
 @output_option
 def status_command(output: str) -> None:
-    """The journal: per tenant and window, status, archive, size, sha256."""
-    state_dir = Path(app().config.export.state_dir)
+    """The journal: per tenant and window, status, archive, size, sha256; the time given up;
+    and every due window not exported yet, with why."""
+    settings = app().config.export
+    state_dir = Path(settings.state_dir)
     if not _journal_exists(state_dir):
         if output == "json":
-            emit_json({"journal": str(state_dir / DB_NAME), "windows": []})
+            emit_json(
+                {"journal": str(state_dir / DB_NAME), "windows": [], "skips": [], "pending": []}
+            )
         else:
             click.echo(f"no export has run yet (no journal at {state_dir / DB_NAME})")
         return
     with Journal.open(state_dir, create=False) as journal:
         entries = journal.entries()
+        skips = journal.skips()
+        pending = pending_windows(
+            journal, datetime.now(UTC), settings, export_zone(settings.timezone)
+        )
     if output == "json":
-        emit_json({"journal": str(journal.path), "windows": [e.as_dict() for e in entries]})
+        emit_json(
+            {
+                "journal": str(journal.path),
+                "windows": [e.as_dict() for e in entries],
+                "skips": [s.as_dict() for s in skips],
+                "pending": [p.as_dict() for p in pending],
+            }
+        )
         return
     rows = []
     for entry in entries:
-        if entry.status == "failed":
+        if entry.status in ("failed", "skipped"):
             where = f"{entry.last_error}"
         elif entry.locations:
             where = ", ".join(entry.locations)
@@ -163,6 +183,61 @@ def status_command(output: str) -> None:
             ["TENANT", "WINDOW", "STATUS", "TRIES", "RECORDINGS", "SIZE", "SHA256", "WHERE"],
         )
     )
+    for skip in skips:
+        click.echo(
+            f"given up: {skip.tenant_slug} until {skip.until} ({skip.windows} window(s)), "
+            f"on {skip.created_at}: {skip.reason}"
+        )
+    if not pending:
+        click.echo("pending: nothing, every due window is exported")
+    for item in pending:
+        click.echo(f"pending: {item.tenant_slug} {item.window.label} ({item.status}): {item.why}")
+
+
+@export.command("skip")
+@click.option("--tenant", required=True, metavar="T", help="The tenant (uuid or slug).")
+@click.option(
+    "--until", required=True, type=MOMENT, help="Give up everything before this (exclusive)."
+)
+@click.option("--reason", required=True, metavar="TEXT", help="Why: kept in the journal.")
+def skip_command(tenant: str, until: datetime | date, reason: str) -> None:
+    """Give up a tenant's time before --until: the export no longer asks for it.
+
+    The only way to leave time unexported: the windows not done that end by --until are
+    marked skipped, the next window starts at --until, and `export status` shows the
+    decision with its reason. Delivered windows are kept as they are.
+    """
+    settings = app().config.export
+    state_dir = Path(settings.state_dir)
+    zone = export_zone(settings.timezone)
+    end = aware(until, zone, "--until")
+    if end > datetime.now(UTC):
+        raise click.BadParameter(
+            f"{end.isoformat()} is in the future: only past time can be given up",
+            param_hint="'--until'",
+        )
+    if not reason.strip():
+        raise click.BadParameter("say why the time is given up", param_hint="'--reason'")
+    with RunLock(state_dir), Journal.open(state_dir) as journal:
+        found = _journal_tenant(journal, tenant)
+        if found is None:
+            with _connect() as wazo:
+                resolved = wazo.resolve_tenant(tenant)
+            found = (resolved["uuid"], resolved.get("slug") or resolved["uuid"])
+        uuid, slug = found
+        given_up = journal.skip(uuid, slug, end.astimezone(zone), reason.strip())
+    click.echo(
+        f"{slug}: time before {end.astimezone(zone).isoformat()} given up "
+        f"({len(given_up)} window(s) not done: "
+        f"{', '.join(e.window.label for e in given_up) or 'none'}): {reason.strip()}"
+    )
+
+
+def _journal_tenant(journal: Journal, ref: str) -> tuple[str, str] | None:
+    for uuid, slug in journal.tenants():
+        if ref in (uuid, slug):
+            return uuid, slug
+    return None
 
 
 @export.command("setup")

@@ -112,9 +112,86 @@ class ExportFailed(Exception):
     """The export of a window cannot complete this way; it is launched again next run."""
 
 
+class ExportGone(ExportFailed):
+    """call-logd no longer has the export (purged or lost): only a new launch can help."""
+
+
 def export_zone(name: str | None) -> tzinfo:
     """`export.timezone`, else the system's zone."""
     return ZoneInfo(name) if name else local_timezone()
+
+
+def due_for(
+    journal: Journal, tenant_uuid: str, now: datetime, settings: ExportConfig, zone: tzinfo
+) -> list[Window]:
+    """The tenant's due scheduled windows, oldest first: the rows still to work on, and the
+    time no row covers yet (the holes and everything since the last one)."""
+    windows = {e.window.key: e.window for e in journal.unfinished(tenant_uuid)}
+    fresh = due_windows(
+        now,
+        settings.schedule,
+        zone,
+        settings.catch_up,
+        journal.covered(tenant_uuid),
+        journal.given_up_until(tenant_uuid),
+    )
+    for window in fresh.windows:
+        windows.setdefault(window.key, window)
+    return sorted(windows.values(), key=lambda w: w.key)
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A due window not exported yet, and why (what `export status` shows)."""
+
+    tenant_uuid: str
+    tenant_slug: str
+    window: Window
+    status: str  # the journal status, or "due" (no row yet)
+    why: str
+
+    def as_dict(self) -> dict:
+        return {
+            "tenant_uuid": self.tenant_uuid,
+            "tenant_slug": self.tenant_slug,
+            "from": self.window.start.isoformat(),
+            "until": self.window.end.isoformat(),
+            "status": self.status,
+            "why": self.why,
+        }
+
+
+def pending_windows(
+    journal: Journal,
+    now: datetime,
+    settings: ExportConfig,
+    zone: tzinfo,
+    max_attempts: int = MAX_ATTEMPTS,
+) -> list[Pending]:
+    """Every due window of the tenants the journal knows, with the reason it is not done."""
+    found = []
+    for tenant_uuid, slug in journal.tenants():
+        for window in due_for(journal, tenant_uuid, now, settings, zone):
+            entry = journal.get(tenant_uuid, window)
+            found.append(Pending(tenant_uuid, slug, window, *_why(entry, max_attempts)))
+    return found
+
+
+def _why(entry: Entry | None, max_attempts: int) -> tuple[str, str]:
+    if entry is None:
+        return "due", "not launched yet: the next run exports it"
+    last = f" (last error: {entry.last_error})" if entry.last_error else ""
+    if entry.status == "planned":
+        return entry.status, f"the launch got no answer{last}; the next run launches it"
+    if entry.status == "failed":
+        if entry.attempts >= max_attempts:
+            return entry.status, give_up_text(entry)
+        return entry.status, f"{entry.last_error}; the next run launches it again"
+    if entry.status == "launched":
+        return entry.status, f"export {entry.export_uuid} launched{last}; the next run polls it"
+    if entry.status == "ready":
+        return entry.status, f"export {entry.export_uuid} finished{last}; the next run downloads it"
+    return entry.status, f"archive in the spool{last}; the next run delivers it"
 
 
 class ExportJob:
@@ -272,7 +349,9 @@ class ExportJob:
         try:
             return step(tenant, window)
         except (ExportFailed, ArchiveInvalid, DestinationError) as exc:
-            entry = self._journal.mark_failed(tenant.uuid, tenant.slug, window, str(exc))
+            entry = self._journal.mark_failed(
+                tenant.uuid, tenant.slug, window, str(exc), forget_spool=isinstance(exc, ExportGone)
+            )
             self.reporter.error(f"{item.where}: failed: {exc}")
             return Outcome(tenant, window, "failed", str(exc), entry)
         except ApiError as exc:
@@ -320,7 +399,7 @@ class ExportJob:
             if step is Step.WAIT:
                 self._wait(tenant, window, entry)
             elif step is Step.DOWNLOAD:
-                if entry.status == "downloaded":
+                if entry.archive_path:
                     self.reporter.warning(
                         f"{tenant.slug} {window.label}: the spooled archive no longer matches "
                         f"its sha256 {(entry.sha256 or '')[:16]}; downloading it again"
@@ -345,7 +424,7 @@ class ExportJob:
                 export = self.wazo.calllogd.get_export(export_uuid)
             except ApiError as exc:
                 if exc.status == 404:
-                    raise ExportFailed(
+                    raise ExportGone(
                         f"export {export_uuid} no longer exists on call-logd "
                         "(purged after export_days, or lost); it is launched again next run"
                     ) from None
@@ -383,7 +462,7 @@ class ExportJob:
         except ApiError as exc:
             part.unlink(missing_ok=True)
             if exc.status == 404:  # call-logd.md §5: what a failed or purged export answers
-                raise ExportFailed(
+                raise ExportGone(
                     f"export {export_uuid} cannot be downloaded (404 {exc.message})"
                 ) from None
             raise

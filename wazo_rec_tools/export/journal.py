@@ -48,7 +48,7 @@ _NEXT: dict[str | None, frozenset[str]] = {
     "ready": frozenset({"downloaded", "failed", "skipped"}),
     # downloaded -> downloaded: a spooled archive that no longer matches is downloaded again
     "downloaded": frozenset({"downloaded", "delivered", "failed", "skipped"}),
-    "failed": frozenset({"planned", "failed", "delivered", "skipped"}),
+    "failed": frozenset({"planned", "failed", "downloaded", "delivered", "skipped"}),
     "delivered": frozenset(),
     "empty": frozenset(),
     "skipped": frozenset(),
@@ -381,9 +381,17 @@ class Journal:
         )
 
     def mark_failed(
-        self, tenant_uuid: str, tenant_slug: str | None, window: Window, error: str
+        self,
+        tenant_uuid: str,
+        tenant_slug: str | None,
+        window: Window,
+        error: str,
+        *,
+        forget_spool: bool = False,
     ) -> Entry:
-        return self._change(tenant_uuid, tenant_slug, window, "failed", last_error=error)
+        """`forget_spool`: the spooled archive cannot be had again from its export either."""
+        spool = {"archive_path": None, "manifest_path": None} if forget_spool else {}
+        return self._change(tenant_uuid, tenant_slug, window, "failed", last_error=error, **spool)
 
     def note_error(self, tenant_uuid: str, window: Window, error: str) -> None:
         """A transient problem (stack unreachable...): the status stays, the next run resumes."""

@@ -38,9 +38,12 @@ def next_step(entry: Entry | None, *, spool_intact: bool, max_attempts: int | No
         return Step.DOWNLOAD
     if entry.status == "downloaded":
         return Step.DELIVER if spool_intact else Step.DOWNLOAD
-    # failed: a checked archive still in the spool is delivered rather than exported again
+    # failed: a checked archive still in the spool is delivered rather than exported again,
+    # and one that no longer matches is downloaded again from its export
     if spool_intact:
         return Step.DELIVER
+    if entry.archive_path and entry.export_uuid:
+        return Step.DOWNLOAD
     if max_attempts is not None and entry.attempts >= max_attempts:
         return Step.GIVE_UP
     return Step.LAUNCH
@@ -64,7 +67,7 @@ def describe(step: Step, entry: Entry | None) -> str:
     if step is Step.WAIT:
         return f"would wait for export {entry.export_uuid}, then download and deliver it"
     if step is Step.DOWNLOAD:
-        if entry.status == "downloaded":
+        if entry.archive_path:
             return (
                 f"would download export {entry.export_uuid} again (the spooled archive no "
                 "longer matches its sha256) and deliver it"
