@@ -65,16 +65,16 @@ main()
 # A copy into the destination cut half-way: the temporary file holds half the archive.
 MID_COPY = """
 import os, signal
-from wazo_rec_tools.export.destinations import file
+from wazo_rec_tools import durable
 
-def half_copy(source, temp):
+def half_copy(source, out):
     data = open(source, "rb").read()
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
-    os.write(fd, data[: len(data) // 2])
-    os.fsync(fd)
+    out.write(data[: len(data) // 2])
+    out.flush()
+    os.fsync(out.fileno())
     {kill}
 
-file._copy = half_copy
+durable._copy = half_copy
 from wazo_rec_tools.cli import main
 main()
 """

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import click
 
+from .. import durable
 from ..errors import SafetyRefused, UserError
 from ..policy.apply import DEFAULT_CONCURRENCY, Outcome, apply_plan, outcomes_json, summary_lines
 from ..policy.dump import dump_policy
@@ -239,16 +238,13 @@ def dump(tenant: str | None, output_file: Path | None) -> None:
 
 
 def _write_new(path: Path, text: str) -> None:
-    """Write through a temporary file so that a failure never leaves half a policy."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or Path("."))
+    """A failure never leaves half a policy, and an existing file is never overwritten."""
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.link(tmp, path)  # fails if `path` appeared meanwhile: never overwrite
+        durable.write_new(path, text.encode("utf-8"), 0o644)
     except FileExistsError:
         raise UserError(f"{path} already exists: remove it or choose another file") from None
-    finally:
-        os.unlink(tmp)
+    except OSError as exc:
+        raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 @main.command()

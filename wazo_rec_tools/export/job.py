@@ -10,7 +10,6 @@ Which step comes next is `steps.next_step`; a run plans every window first, then
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 from collections.abc import Callable
@@ -20,7 +19,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ..config import ExportConfig
-from ..durable import fsync_dir, sha256_of, write_json
+from ..durable import sha256_of, write_json
 from ..errors import UserError
 from ..localzone import local_timezone
 from ..wazo.http import ApiError
@@ -452,15 +451,14 @@ class ExportJob:
         assert export_uuid is not None
         self.spool.mkdir(parents=True, exist_ok=True, mode=0o750)
         stem = f"{tenant.uuid}_{window.label}"
-        part = self.spool / f"{stem}.zip.part"
         archive = self.spool / f"{stem}.zip"
         manifest = self.spool / f"{stem}.zip.manifest.json"
         where = f"{tenant.slug} {window.label}"
         progress = self.reporter.transfer(where)
         try:
-            download = self.wazo.calllogd.download_export(export_uuid, part, progress=progress)
+            # published in the spool only once complete (durable.stream_into)
+            download = self.wazo.calllogd.download_export(export_uuid, archive, progress=progress)
         except ApiError as exc:
-            part.unlink(missing_ok=True)
             if exc.status == 404:  # call-logd.md §5: what a failed or purged export answers
                 raise ExportGone(
                     f"export {export_uuid} cannot be downloaded (404 {exc.message})"
@@ -468,8 +466,6 @@ class ExportJob:
             raise
         finally:
             self.reporter.done()
-        os.replace(part, archive)
-        fsync_dir(self.spool)
         try:
             cdrs = self.wazo.calllogd.cdrs(
                 tenant=self._header_tenant(tenant),
