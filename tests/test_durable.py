@@ -59,6 +59,7 @@ def test_stream_into_publishes_the_file_only_once_complete(tmp_path):
 
     with durable.stream_into(target) as out:
         out.write(b"half")
+        out.flush()
         assert not target.exists()
         assert durable.part_path(target).read_bytes() == b"half"
         out.write(b" and the rest")
