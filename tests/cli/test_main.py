@@ -90,3 +90,26 @@ def test_world_readable_password_file_is_refused_by_the_cli(tmp_path, run_cli):
     assert result.exit_code == 1
     assert "readable by group or others" in result.stdout
     assert Sandbox.ADMIN_PASSWORD not in result.stdout + result.stderr
+
+
+def test_status_names_the_tokens_user_and_client_id_and_gives_expiry_with_offset(
+    run_cli, config_file, wazo
+):
+    import json
+    from datetime import datetime
+
+    token_file = config_file.parent / "refresh-token"
+    assert run_cli("token", "create", "-o", str(token_file)).exit_code == 0
+    lines = config_file.read_text().splitlines()
+    config_file.write_text(
+        "\n".join(line for line in lines if "username" not in line and "password" not in line)
+    )
+
+    report = json.loads(run_cli("status", "--output", "json").stdout)["token"]
+    text = run_cli("status").stdout
+
+    assert report["credential"] == "refresh token"
+    assert report["user_uuid"] == wazo.tokens.info["auth_id"]
+    assert report["client_id"] == "wazo-rec-tools"
+    assert datetime.fromisoformat(report["expires_at"]).utcoffset() is not None
+    assert f"user {report['user_uuid']}, client id wazo-rec-tools" in text
