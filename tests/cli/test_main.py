@@ -109,7 +109,7 @@ def test_status_names_the_tokens_user_and_client_id_and_gives_expiry_with_offset
     text = run_cli("status").stdout
 
     assert report["credential"] == "refresh token"
-    assert report["user_uuid"] == wazo.tokens.info["auth_id"]
+    assert report["user_uuid"] == wazo.tokens.user_uuid
     assert report["client_id"] == "wazo-rec-tools"
     assert datetime.fromisoformat(report["expires_at"]).utcoffset() is not None
     assert f"user {report['user_uuid']}, client id wazo-rec-tools" in text
