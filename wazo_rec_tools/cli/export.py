@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 
@@ -37,11 +38,13 @@ def export() -> None:
     help="Only this tenant (uuid or slug; repeatable) [default: export.tenants].",
 )
 @click.option("--dry-run", is_flag=True, help="Say what would be done; change nothing.")
+@output_option
 def run_command(
     from_: datetime | date | None,
     until: datetime | date | None,
     tenants: tuple[str, ...],
     dry_run: bool,
+    output: str,
 ) -> None:
     """Export every due window (the timer's job).
 
@@ -58,7 +61,10 @@ def run_command(
     zone = export_zone(settings.timezone)
     window = _one_off_window(from_, until, zone)
     destinations = [open_destination(url) for url in settings.destinations]
-    reporter = TtyReporter() if is_tty() else LineReporter()
+    if output == "json":  # the progress lines go to stderr, the report alone to stdout
+        reporter: LineReporter = LineReporter(sys.stderr, sys.stderr)
+    else:
+        reporter = TtyReporter() if is_tty() else LineReporter()
     state_dir = Path(settings.state_dir)
     chosen = list(tenants) or None
 
@@ -66,19 +72,24 @@ def run_command(
         journal = Journal.open(state_dir, create=False) if _journal_exists(state_dir) else None
         try:
             with _connect() as wazo:
-                ExportJob(wazo, settings, journal, destinations, reporter, zone=zone).run(
+                report = ExportJob(wazo, settings, journal, destinations, reporter, zone=zone).run(
                     tenants=chosen, window=window, dry_run=True
                 )
         finally:
             if journal is not None:
                 journal.close()
+        if output == "json":
+            emit_json(report.as_dict())
         return
 
     with RunLock(state_dir), Journal.open(state_dir) as journal, _connect() as wazo:
         report = ExportJob(wazo, settings, journal, destinations, reporter, zone=zone).run(
             tenants=chosen, window=window
         )
-    reporter.info(_summary(report))
+    if output == "json":
+        emit_json(report.as_dict())
+    else:
+        reporter.info(_summary(report))
     for outcome in report.left_behind:
         reporter.error(
             f"left due: {outcome.tenant.slug} {outcome.window.label} ({outcome.status}): "

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from .. import durable
-from ..errors import SafetyRefused, UserError
+from ..errors import InputErrors, SafetyRefused, UserError
 from ..policy.apply import DEFAULT_CONCURRENCY, Outcome, apply_plan, outcomes_json, summary_lines
 from ..policy.dump import dump_policy
 from ..policy.explain import explain as explain_user
@@ -59,12 +59,18 @@ def _plan(wazo: Wazo, loaded: LoadedPolicy, tenant: str | None) -> Plan:
 @click.argument("policy_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @policy_option
 @click.option("--online", is_flag=True, help="Also resolve every name against the stack.")
-def validate(policy_file: Path | None, policy_path: Path | None, online: bool) -> None:
+@output_option
+def validate(policy_file: Path | None, policy_path: Path | None, online: bool, output: str) -> None:
     """Check the policy: schema and semantics offline, names too with --online.
 
     Errors are `file:line:column: message`, all of them at once. Nothing is written.
+    With --output json: {policy, valid, errors, warnings, tenants}; exit 1 when not valid.
     """
-    loaded = _load(policy_file or policy_path)
+    path = policy_file or policy_path or app().config.policy
+    if output == "json":
+        _validate_json(path, online)
+        return
+    loaded = _load(path)
     if not online:
         _warn(loaded.warnings)
         tenants = len(loaded.policy.tenants)
@@ -77,6 +83,27 @@ def validate(policy_file: Path | None, policy_path: Path | None, online: bool) -
         f"{loaded.path}: valid, every name resolves on the stack "
         f"({plan.objects_in_scope} objects in scope)"
     )
+
+
+def _validate_json(path: Path, online: bool) -> None:
+    report: dict = {"policy": str(path), "valid": False, "errors": [], "warnings": []}
+    try:
+        loaded = _load(path)
+        report["tenants"] = len(loaded.policy.tenants)
+        report["warnings"] = list(loaded.warnings)
+        if online:
+            with app().connect() as wazo:
+                plan = _plan(wazo, loaded, None)
+            report["warnings"] = list(plan.warnings)
+            report["objects_in_scope"] = plan.objects_in_scope
+        report["valid"] = True
+    except InputErrors as exc:
+        report["errors"] = list(exc.problems)
+    except UserError as exc:
+        report["errors"] = [str(exc)]
+    emit_json(report)
+    if not report["valid"]:
+        raise click.exceptions.Exit(1)
 
 
 @main.command()

@@ -75,6 +75,26 @@ class Outcome:
     def failed(self) -> bool:
         return self.status in ("failed", "pending", "gave-up", "planned")
 
+    def as_dict(self) -> dict:
+        entry = self.entry
+        return {
+            "tenant": self.tenant.as_dict(),
+            "window": {
+                "from": self.window.start.isoformat(),
+                "until": self.window.end.isoformat(),
+                "label": self.window.label,
+            },
+            "status": self.status,
+            "detail": self.detail,
+            "recordings": entry.recordings if entry else None,
+            "size": entry.size if entry else None,
+            "sha256": entry.sha256 if entry else None,
+            "locations": list(entry.locations) if entry else [],
+            "manifests": list(self.manifests),
+            "attempts": entry.attempts if entry else 0,
+            "export_uuid": entry.export_uuid if entry else None,
+        }
+
 
 @dataclass
 class RunReport:
@@ -91,6 +111,13 @@ class RunReport:
     def left_behind(self) -> list[Outcome]:
         """The due windows this run leaves undone (the run exits 1 and names them)."""
         return [o for o in self.outcomes if o.failed]
+
+    def as_dict(self) -> dict:
+        return {
+            "ok": self.ok,
+            "windows": [o.as_dict() for o in self.outcomes],
+            "left_due": [o.as_dict() for o in self.left_behind],
+        }
 
 
 @dataclass(frozen=True)
