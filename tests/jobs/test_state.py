@@ -79,3 +79,20 @@ def test_job_locks_are_per_job_and_name_the_holder(tmp_path):
     ):
         JobLock(tmp_path, "sync", "policy apply").acquire()
     JobLock(tmp_path, "sync").acquire().release()
+
+
+def test_every_file_of_the_state_database_is_private_whatever_the_umask(tmp_path):
+    import os
+
+    previous = os.umask(0)
+    try:
+        conn = open_state(tmp_path / "state")
+        conn.execute("CREATE TABLE t (x)")
+        conn.execute("INSERT INTO t VALUES (1)")
+        files = sorted((tmp_path / "state").iterdir())
+        assert {f.name for f in files} >= {state.DB_NAME, f"{state.DB_NAME}-wal"}
+        for path in files:
+            assert stat.S_IMODE(path.stat().st_mode) & 0o007 == 0, path.name
+        conn.close()
+    finally:
+        os.umask(previous)
