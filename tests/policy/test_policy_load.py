@@ -111,8 +111,15 @@ BAD_POLICIES = {
     ),
     "recording_days_above_the_current_cdr_days": (
         "version: 1\ntenants:\n  - tenant: acme\n    retention: {recording_days: 400}\n",
-        "policy.yml:4:33: recording_days 400 would exceed cdr_days 365, given the current "
-        "cdr_days of tenant 'acme' (call-logd refuses it): set both",
+        "policy.yml:4:33: recording_days 400 must not exceed cdr_days 365: recordings cannot "
+        "be kept longer than their CDRs (tenant 'acme', values after the change; call-logd "
+        "refuses it): set both",
+    ),
+    "days_above_a_century": (
+        "version: 1\ntenants:\n  - tenant: acme\n    retention:\n"
+        "      cdr_days: 99999999999999999999999\n",
+        "policy.yml:5:17: tenants.0.retention.cdr_days: "
+        "a number of days must be at most 36500 (a century), got 99999999999999999999999",
     ),
     "negative_days": (
         "version: 1\ntenants:\n  - tenant: acme\n    retention:\n      export_days: -1\n",
@@ -321,3 +328,20 @@ def test_policy_model_rejects_call_record_enabled_when_built_in_code():
                 "tenants": [{"tenant": "a", "users": {"defaults": {"call_record_enabled": True}}}],
             }
         )
+
+
+def test_policy_recording_days_above_the_default_cdr_days_is_refused_like_retention_set():
+    from wazo_rec_tools.policy.inventory import Retention
+
+    stack = inventory()
+    globex = next(t for t in stack.tenants if t.slug == "globex")
+    stack.retention[globex.uuid] = Retention(defaults={"cdr_days": 365, "recording_days": 365})
+    text = "version: 1\ntenants:\n  - tenant: globex\n    retention: {recording_days: 400}\n"
+
+    with pytest.raises(InputErrors) as caught:
+        resolve(policy(text), stack)
+
+    (problem,) = caught.value.problems
+    assert problem.startswith(
+        "policy.yml:4:33: recording_days 400 must not exceed cdr_days 365 (the default)"
+    )
