@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from policy_samples import inventory, policy
+from policy_samples import ACME, inventory, policy, user
 
 from wazo_rec_tools.errors import InputErrors
 from wazo_rec_tools.policy.load import load_policy
@@ -345,3 +345,38 @@ def test_policy_recording_days_above_the_default_cdr_days_is_refused_like_retent
     assert problem.startswith(
         "policy.yml:4:33: recording_days 400 must not exceed cdr_days 365 (the default)"
     )
+
+
+def test_a_user_name_with_glob_characters_matches_itself_first():
+
+    stack = inventory()
+    stack.users += [user(7, ACME, "bob[1]", None), user(8, ACME, "bob1", None)]
+
+    desired = resolve(policy(rules("{users: ['bob[1]']}")), stack)
+
+    (acme,) = [t for t in desired.tenants if t.tenant.slug == "acme"]
+    assert [d.user.username for d in acme.users] == ["bob[1]"]
+    assert desired.warnings == []
+
+
+def test_a_glob_still_matches_by_pattern_when_no_name_is_exactly_it():
+
+    stack = inventory()
+    stack.users += [user(8, ACME, "bob1", None)]
+
+    desired = resolve(policy(rules("{users: ['bob[1]']}")), stack)
+
+    (acme,) = [t for t in desired.tenants if t.tenant.slug == "acme"]
+    assert [d.user.username for d in acme.users] == ["bob1"]
+
+
+def test_a_rule_whose_users_are_in_none_of_its_groups_is_a_located_warning():
+    text = rules("{users: [erin], groups: [Sales]}")
+
+    desired = resolve(policy(text), inventory())
+
+    assert desired.warnings == [
+        "policy.yml:6:18: warning: rule 1 selects nobody in tenant 'acme': none of its users "
+        "is in its groups (a rule with both selects the users that are in both; use two "
+        "rules for either)"
+    ]

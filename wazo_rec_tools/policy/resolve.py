@@ -204,6 +204,8 @@ class _TenantScope:
                     if not any(group.label == label for group in self.groups):
                         self.error((*loc, "groups", g), self._unknown_group(label))
                     members |= index.members(label)
+                if selected and members and not selected & members:
+                    self._disjoint(loc, r)
                 selected = members if selected is None else selected & members
             layers.append((f"rule {r + 1}", rule.set.managed(), selected))
 
@@ -234,6 +236,17 @@ class _TenantScope:
             )
         else:
             self.error(loc, f"unknown user {pattern!r} {where} (by username, e-mail or uuid)")
+
+    def _disjoint(self, loc: Loc, rule: int) -> None:
+        """A rule with users and groups selects the users in both: none here."""
+        self.warnings.append(
+            self.loaded.error(
+                ("tenants", self.index, *loc),
+                f"warning: rule {rule + 1} selects nobody in tenant {self.tenant.display!r}: "
+                "none of its users is in its groups (a rule with both selects the users that "
+                "are in both; use two rules for either)",
+            )
+        )
 
     def _unknown_group(self, label: str) -> str:
         message = f"unknown group {label!r} in tenant {self.tenant.display!r}"
@@ -329,8 +342,10 @@ class _UserIndex:
                 self.labels.setdefault(label, set()).add(i)
 
     def matching(self, pattern: str) -> set[int]:
+        """An exact name always matches itself first (a user `bob[1]` is matched by
+        `bob[1]`); only a pattern naming nobody exactly is a glob (docs/policy.md)."""
         lowered = pattern.lower()
-        if not is_glob(pattern):
+        if lowered in self.exact or not is_glob(pattern):
             return set(self.exact.get(lowered, ()))
         regex = re.compile(fnmatch.translate(lowered))
         return {i for i, names in enumerate(self.identities) if any(map(regex.match, names))}
