@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from ..config import ExportConfig
 from ..durable import sha256_of, write_json
 from ..errors import UserError
+from ..jobs.folders import check_writable, not_writable
 from ..localzone import local_timezone
 from ..wazo.http import ApiError
 from ..wazo.stack import Wazo
@@ -587,11 +588,14 @@ class ExportJob:
     def _sweep(self) -> None:
         """Remove what a killed run left: partial downloads and archives already delivered in
         the spool, temporary copies in the destinations (runs are serialised by the lock)."""
+        try:
+            self.spool.mkdir(exist_ok=True, mode=0o750)
+        except PermissionError:
+            raise not_writable(self.spool.parent, "the state directory") from None
+        check_writable(self.spool, "the spool")
         for destination in self.destinations:
             for leftover in destination.sweep():
                 self.reporter.info(f"removed {leftover}, left by an interrupted delivery")
-        if not self.spool.is_dir():
-            return
         keep = set()
         for entry in self._journal.entries():
             keep.update(p for p in (entry.archive_path, entry.manifest_path) if p)
