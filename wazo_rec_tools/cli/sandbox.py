@@ -12,12 +12,17 @@ from pathlib import Path
 import click
 
 from ..sandbox import Sandbox, SeedSpec
+from ..sandbox.tour import TOUR_POLICY
 from . import main
 
 
 def write_client_files(sandbox: Sandbox, directory: Path) -> Path:
-    """A config (and its 0600 password file) that points the tool at `sandbox`."""
+    """A config (and its 0600 password file) that points the tool at `sandbox`, and the
+    tour's policy (`policy.example.yml`, whose names the sandbox has) unless one is there."""
     directory.mkdir(parents=True, exist_ok=True)
+    policy = directory / "policy.yml"
+    if not policy.exists():
+        policy.write_text(TOUR_POLICY)
     password = directory / "password"
     fd = os.open(password, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as out:

@@ -31,7 +31,15 @@ def _probe(wazo: Wazo, service: str) -> tuple[bool, str]:
 def status(output: str) -> None:
     """Reachability of each service, the token, and the ACLs the jobs need."""
     config = app().config
-    report: dict = {"services": {}, "token": None, "missing_acl": {}}
+    report: dict = {
+        "config": {
+            "path": str(config.path or config.searched),
+            "found": config.path is not None,
+        },
+        "services": {},
+        "token": None,
+        "missing_acl": {},
+    }
     wazo = Wazo(config.stack, retries=0)
     try:
         for service in ("auth", "confd", "call-logd", "calld"):
@@ -113,6 +121,12 @@ def _missing_acl(wazo: Wazo, credential: str) -> dict[str, list[str]]:
 
 
 def _print(report: dict) -> None:
+    if not report["config"]["found"]:
+        # without a file the built-in defaults apply: say so before four services "DOWN"
+        click.echo(
+            f"config     {report['config']['path']} not found: built-in defaults (the stack "
+            "on 127.0.0.1); give -c FILE or set WAZO_REC_CONFIG"
+        )
     for service, state in report["services"].items():
         mark = "up  " if state["up"] else "DOWN"
         click.echo(f"{service:<10} {mark}  {state['detail']}")
