@@ -48,13 +48,14 @@ def run_command(
 ) -> None:
     """Export every due window (the timer's job).
 
-    Every complete window not exported yet (at most export.catch_up back), for each tenant:
-    launch the call-logd export, wait for it, download and check the archive, deliver it with
-    its manifest to each destination.
+    For each tenant, every complete window since its journal began that is not exported yet
+    (export.catch_up bounds the very first run only): launch the call-logd export, wait for
+    it, download and check the archive, deliver it with its manifest to each destination.
 
     \b
     A killed run resumes: launched exports are polled, not launched again.
-    Exit status 1 when a window failed (it is retried on the next run).
+    Exit status 1 when due time is left behind (named on `left due:` lines; retried next
+    run, or given up with `export skip`).
     """
     config = app().config
     settings = config.export
