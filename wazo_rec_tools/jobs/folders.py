@@ -17,7 +17,8 @@ RUN_BY_HAND = (
     "run by hand as the unit does: `sudo systemd-run --pty --wait --collect "
     "--property=DynamicUser=yes --property=StateDirectory=wazo-rec-tools ... wazo-rec ...`, "
     "or `sudo runuser -u <the unit's User=> -- wazo-rec ...` (docs/systemd.md); "
-    "`systemctl start` the unit gives the folder back to its user"
+    "files already left to root go back to the unit's user with `sudo chown -R "
+    "--reference=/var/lib/private/wazo-rec-tools /var/lib/private/wazo-rec-tools`"
 )
 
 
