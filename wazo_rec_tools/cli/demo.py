@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from .. import durable
 from ..sandbox import Sandbox, SeedSpec
 from . import main
 from .sandbox import write_client_files
@@ -73,7 +74,7 @@ def demo(users: int, keep: bool) -> None:
 def _run_demo(workdir: Path, users: int, keep: bool) -> None:
     with Sandbox(SeedSpec(users=users), port=0, export_delay=0.3) as stack:
         config = write_client_files(stack, workdir)
-        (workdir / "policy.yml").write_text(DEMO_POLICY)
+        durable.replace(workdir / "policy.yml", DEMO_POLICY.encode(), 0o644)
         click.echo(f"Sandbox Wazo stack on {stack.url}; demo files in {workdir}")
         _step(config, "status")
         _step(config, "validate")
