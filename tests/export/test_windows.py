@@ -169,6 +169,14 @@ def test_time_given_up_is_not_due_and_the_next_window_starts_at_its_end():
     assert [w.label for w in due.windows] == ["2026-03-18_2026-03-23", "2026-03-23_2026-03-30"]
 
 
+def test_a_skip_before_the_journal_began_makes_nothing_due():
+    covered = [week(date(2026, 3, 16)), week(date(2026, 3, 23))]
+
+    due = due_windows(paris(2026, 3, 31), "weekly", PARIS, 4, covered, paris(2025, 1, 6))
+
+    assert due.windows == []
+
+
 def test_a_skip_before_the_first_run_starts_the_journal_there():
     due = due_windows(paris(2026, 4, 1), "weekly", PARIS, 1, (), paris(2026, 3, 9))
 

@@ -166,11 +166,17 @@ def due_windows(
             picked.append(window)
         picked.reverse()
         return DueWindows(picked)
+    # the journal starts at its first window; a skip covers everything before its end (one
+    # before the first window changes nothing, one on an empty journal is where it starts)
+    origin = min((s for s, _ in intervals), default=None)
     if given_up_until is not None:
         until = given_up_until.astimezone(UTC)
-        intervals.insert(0, (min([until, *(s for s, _ in intervals)]), until))
-        intervals.sort()
-    cursor = intervals[0][0]
+        origin = until if origin is None else origin
+        if until > origin:
+            intervals.append((origin, until))
+            intervals.sort()
+    assert origin is not None
+    cursor = origin
     gaps: list[tuple[datetime, datetime]] = []
     for start, end in intervals:
         if start > cursor:
