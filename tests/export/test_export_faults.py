@@ -258,3 +258,31 @@ def test_a_window_failing_every_time_exits_1_each_run_until_it_is_given_up(runs,
     with Journal.open(runs.state_dir) as journal:
         statuses = [e.status for e in journal.entries()]
     assert statuses == ["skipped", "delivered"]
+
+
+def test_dry_run_says_what_the_next_run_then_does(runs, sandbox, tmp_path, wazo):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    runs.run(now_minus(0), destinations=[(blocked / "archives").as_uri()])
+    spooled = sorted((runs.state_dir / "spool").glob("*.zip"))
+    spooled[0].write_bytes(b"not the archive any more")
+    settings = runs.settings()
+
+    with Journal.open(settings.state_dir) as journal:
+        job = ExportJob(
+            wazo,
+            settings,
+            journal,
+            [open_destination(u) for u in settings.destinations],
+            LineReporter(io.StringIO(), io.StringIO()),
+            zone=PARIS,
+            now=lambda: now_minus(0),
+        )
+        said = [o.detail for o in job.run(dry_run=True).outcomes]
+    sandbox.log.clear()
+    runs.until_converged(now_minus(0))
+
+    assert said[0].startswith("would download export") and "again" in said[0]
+    assert said[1] == "would deliver the downloaded archive"
+    assert len(sandbox.log.find(method="GET", path=DOWNLOAD)) == 1
+    runs.assert_converged(sandbox)
