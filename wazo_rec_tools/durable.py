@@ -3,7 +3,8 @@
 Three verbs, used everywhere a file is written:
 
 - `write_new(path, data)`: create a file that must not exist yet (never overwrites);
-- `replace(path, data)`: put new content under a name, whole or not at all;
+- `replace(path, data)`: put new content under a name, whole or not at all (`write_json` and
+  `write_text` are spellings of it);
 - `stream_into(path)`: a body of unknown size (a download), published only once complete.
 
 Each writes a temporary file in the same folder with its final mode from the first byte,
@@ -20,7 +21,7 @@ import json
 import os
 import secrets
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -119,6 +120,13 @@ def stream_into(path: Path, mode: int = 0o600) -> Iterator[BinaryIO]:
 def part_path(path: Path) -> Path:
     """Where `stream_into(path)` writes until the stream is complete."""
     return path.with_name(path.name + PART_SUFFIX)
+
+
+def write_text(path: Path, text: str | Iterable[str], mode: int = 0o640) -> None:
+    """Text (or its pieces, in order) under `path`, with `replace`: a reader never sees half
+    a file."""
+    pieces = [text] if isinstance(text, str) else text
+    replace(path, b"".join(piece.encode() for piece in pieces), mode)
 
 
 def sha256_of(path: Path) -> str:

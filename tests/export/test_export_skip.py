@@ -80,5 +80,6 @@ def test_a_time_in_a_dst_gap_is_refused_naming_the_option(run_cli):
     result = run_cli("export", "run", "--from", "2026-03-29T02:30", "--until", "2026-03-30")
 
     assert result.exit_code == 1
-    assert "'--from'" in result.stderr
-    assert "does not exist in Europe/Paris" in result.stderr
+    assert result.stderr.startswith("error: --from: 2026-03-29T02:30:00 does not exist in ")
+    assert "Europe/Paris" in result.stderr
+    assert len(result.stderr.splitlines()) == 1

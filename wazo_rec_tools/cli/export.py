@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from .. import secrets
+from ..errors import UserError
 from ..export.destinations import open_destination
 from ..export.job import ExportJob, RunReport, export_zone, pending_windows
 from ..export.journal import DB_NAME, Journal, RunLock
@@ -112,7 +113,7 @@ def _one_off_window(
     try:
         return adhoc_window(start, end, datetime.now(UTC), zone)
     except MomentError as exc:
-        raise click.BadParameter(str(exc), param_hint="'--until'") from None
+        raise UserError(f"--until: {exc}") from None
 
 
 def _connect() -> Wazo:
@@ -224,12 +225,9 @@ def skip_command(tenant: str, until: datetime | date, reason: str) -> None:
     zone = export_zone(settings.timezone)
     end = aware(until, zone, "--until")
     if end > datetime.now(UTC):
-        raise click.BadParameter(
-            f"{end.isoformat()} is in the future: only past time can be given up",
-            param_hint="'--until'",
-        )
+        raise UserError(f"--until: {end.isoformat()} is in the future: only past time is given up")
     if not reason.strip():
-        raise click.BadParameter("say why the time is given up", param_hint="'--reason'")
+        raise UserError("--reason: say why the time is given up (it is kept in the journal)")
     with RunLock(state_dir), Journal.open(state_dir) as journal:
         found = _journal_tenant(journal, tenant)
         if found is None:

@@ -7,6 +7,7 @@ from datetime import date, datetime, tzinfo
 
 import click
 
+from ..errors import UserError
 from ..moments import MomentError, check_order, in_zone, parse_moment
 
 
@@ -30,15 +31,19 @@ MOMENT = MomentType()
 
 
 def aware(moment: datetime | date, zone: tzinfo, option: str) -> datetime:
-    """The instant of an option's moment in `zone`; a bad one is a usage error naming it."""
+    """The instant of an option's moment in `zone`; a bad one is one line naming the option."""
     try:
         return in_zone(moment, zone)
     except MomentError as exc:
-        raise click.BadParameter(str(exc), param_hint=f"'{option}'") from None
+        raise UserError(f"{option}: {exc}") from None
 
 
 def ordered(start: datetime, end: datetime) -> None:
+    """`--from` must come before `--until`: one line naming both."""
     try:
         check_order(start, end)
-    except MomentError as exc:
-        raise click.BadParameter(str(exc), param_hint="'--from'/'--until'") from None
+    except MomentError:
+        raise UserError(
+            f"--from {start.isoformat()} must be before --until {end.isoformat()} "
+            "(from is inclusive, until exclusive)"
+        ) from None
