@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import click
@@ -14,11 +14,13 @@ from ..export.progress import LineReporter, TtyReporter
 from ..jobs.lock import JobLock
 from ..jobs.state import DB_NAME
 from ..jobs.tenants import chosen_tenants
+from ..localzone import local_timezone
 from ..mirror.job import MirrorJob, MirrorReport
 from ..mirror.journal import STATUSES, MirrorJournal
 from ..wazo.stack import Wazo
 from . import main
 from .context import app, emit_json, is_tty, output_option, table
+from .moments import MOMENT, aware, ordered
 
 LOCK_JOB = "mirror"
 
@@ -205,23 +207,11 @@ def _age(seconds: int) -> str:
     return f"{seconds // 86400}d ago"
 
 
-def _moment(value: str, name: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is not an ISO date-time (e.g. 2026-11-01T00:00:00Z)", param_hint=name
-        ) from None
-    if moment.tzinfo is None:
-        raise click.BadParameter(
-            f"{value!r} has no UTC offset: write it with Z or +01:00", param_hint=name
-        )
-    return moment
-
-
 @mirror.command("backfill")
-@click.option("--from", "from_", required=True, metavar="ISO", help="Calls started from (incl.).")
-@click.option("--until", required=True, metavar="ISO", help="Calls started before (excl.).")
+@click.option(
+    "--from", "from_", required=True, type=MOMENT, help="Calls started from then (inclusive)."
+)
+@click.option("--until", required=True, type=MOMENT, help="Calls started before then (exclusive).")
 @click.option(
     "--tenant",
     "tenants",
@@ -229,14 +219,17 @@ def _moment(value: str, name: str) -> datetime:
     metavar="T",
     help="Only this tenant (uuid or slug; repeatable) [default: mirror.tenants].",
 )
-def backfill_command(from_: str, until: str, tenants: tuple[str, ...]) -> None:
+def backfill_command(
+    from_: datetime | date, until: datetime | date, tenants: tuple[str, ...]
+) -> None:
     """Queue an older span of calls: the next runs deliver its recordings.
 
-    Recordings already delivered are not delivered again.
+    A date or a time without an offset is in the system's time zone. Recordings already
+    delivered are not delivered again.
     """
-    start, end = _moment(from_, "--from"), _moment(until, "--until")
-    if end <= start:
-        raise click.BadParameter("must be after --from", param_hint="--until")
+    zone = local_timezone()
+    start, end = aware(from_, zone, "--from"), aware(until, zone, "--until")
+    ordered(start, end)
     state_dir = _state_dir()
     with _connect() as wazo:
         chosen = chosen_tenants(wazo, list(tenants) or None, app().config.mirror.tenants)

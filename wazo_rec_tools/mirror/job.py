@@ -150,6 +150,11 @@ class MirrorJob:
 
     def run(self, *, tenants: list[str] | None = None, dry_run: bool = False) -> MirrorReport:
         report = MirrorReport(dry_run=dry_run)
+        if not dry_run:
+            for destination in self.destinations:
+                # what a killed run left half-written (the lock says no run is writing now)
+                for leftover in destination.sweep():
+                    self.reporter.info(f"removed a leftover of an interrupted upload: {leftover}")
         for tenant in chosen_tenants(self.wazo, tenants, self.settings.tenants):
             result = TenantResult(tenant)
             report.tenants.append(result)
