@@ -143,6 +143,8 @@ _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 def parse_duration(value: Any) -> timedelta:
     """`90s`, `2m`, `6h`, `7d` (or a number of seconds) as a timedelta."""
+    if isinstance(value, timedelta):
+        return value
     if isinstance(value, bool):
         raise ValueError(f"expected a duration such as 2m or 7d, got {value!r}")
     if isinstance(value, int) and value >= 0:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -170,6 +169,7 @@ class MirrorJob:
                 result.errors.append(f"listing recorded CDRs failed: {exc}")
                 self.reporter.error(f"{tenant.slug}: listing recorded CDRs failed: {exc}")
             self._deliver_due(tenant, result)
+            journal.flush()
             if self.settings.delete_after_delivery:
                 self._delete_delivered(tenant, result)
             result.given_up = sum(
@@ -337,21 +337,21 @@ class MirrorJob:
         path = self._spool_path(tenant, rec)
         if rec.sha256 and path.exists() and sha256_of(path) == rec.sha256:
             return path
-        part = path.with_name(path.name + ".part")
         try:
+            # no fsync: the journal never trusts the spool without hashing it again
             got = self.wazo.calllogd.download_recording(
-                rec.cdr_id, rec.recording_uuid, part, tenant=self._header_tenant(tenant)
+                rec.cdr_id,
+                rec.recording_uuid,
+                path,
+                tenant=self._header_tenant(tenant),
+                sync=False,
             )
         except ApiError as exc:
-            with contextlib.suppress(FileNotFoundError):
-                part.unlink()
             reason = _GONE.get(exc.error_id or "")
             if reason is None:
                 raise
             self._journal().mark_gone(rec, reason)
             return None
-        # no fsync of the folder: the journal never trusts the spool without hashing it again
-        os.replace(part, path)
         if rec.sha256 and got.sha256 != rec.sha256:
             # a delivered copy has other bytes: never deliver different content under one key
             raise DestinationError(
@@ -384,11 +384,8 @@ class MirrorJob:
         )
         path = self._spool_path(tenant, rec).with_suffix(".json")
         payload = (json.dumps(data, indent=2, sort_keys=True) + "\n").encode()
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o640)
-        with open(fd, "wb") as out:
-            out.write(payload)
-            out.flush()
-            os.fsync(out.fileno())
+        # rebuilt from the journal each time, so the spool copy needs no fsync
+        path.write_bytes(payload)
         return path
 
     # -- 3. delete on the stack ------------------------------------------------------------

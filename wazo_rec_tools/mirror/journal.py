@@ -6,9 +6,12 @@ file missing on the stack before it could be fetched: reported, not retried). A 
 the step reached, counts an attempt and sets the time of the next one; after `max_attempts`
 the recording stays `failed` (given up, shown by `mirror status`, never forgotten).
 
-Every change is one committed transaction in the shared state database, so a run killed at
-any moment resumes where the journal says: at worst one upload is repeated, and the
-create-only destinations answer it without writing anything.
+The steps of a recording are committed in batches (group commit: every `BATCH_SIZE` changes
+or `BATCH_SECONDS`, and before anything is read back): a change not committed yet when a run
+is killed only makes the journal say *less* than was done, never more, so the next run does
+that step again — a download again, an upload that the create-only destinations answer without
+writing. The journal never claims a delivery before the destination holds the object. What
+the cursor, the backfills and the stack's deletions depend on is committed at once.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import contextlib
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,6 +32,8 @@ from .layout import Found, object_key
 
 Status = Literal["pending", "downloaded", "delivered", "deleted", "gone", "failed"]
 STATUSES: tuple[Status, ...] = ("pending", "downloaded", "delivered", "deleted", "gone", "failed")
+BATCH_SIZE = 64
+BATCH_SECONDS = 0.5
 
 
 def _now() -> str:
@@ -111,13 +117,37 @@ class MirrorJournal:
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
         self._lock = threading.RLock()
+        self._pending: list[tuple[str, str, dict[str, Any]]] = []
+        self._committed_at = time.monotonic()
 
     @classmethod
     def open(cls, state_dir: Path, *, create: bool = True) -> MirrorJournal:
         return cls(open_state(Path(state_dir), create=create, shared=True))
 
     def close(self) -> None:
+        self.flush()
         self.conn.close()
+
+    def flush(self) -> None:
+        """Commit the recordings' steps not committed yet, in one transaction."""
+        with self._lock:
+            pending, self._pending = self._pending, []
+            self._committed_at = time.monotonic()
+            if not pending:
+                return
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                for tenant_uuid, recording_uuid, columns in pending:
+                    sets = ", ".join(f"{name}=?" for name in columns)
+                    self.conn.execute(
+                        f"UPDATE mirror_recordings SET {sets} "
+                        "WHERE tenant_uuid=? AND recording_uuid=?",
+                        (*columns.values(), tenant_uuid, recording_uuid),
+                    )
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
 
     def __enter__(self) -> MirrorJournal:
         return self
@@ -128,6 +158,7 @@ class MirrorJournal:
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
+            self.flush()
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.conn
@@ -138,6 +169,7 @@ class MirrorJournal:
 
     def _rows(self, sql: str, args: tuple = ()) -> list[Recording]:
         with self._lock:
+            self.flush()
             return [_recording(row) for row in self.conn.execute(sql, args)]
 
     # -- cursor and backfills ------------------------------------------------------------
@@ -146,6 +178,7 @@ class MirrorJournal:
         """The first CDR id not listed yet for the tenant, and the start of the calls the
         mirror covers (None before the first run)."""
         with self._lock:
+            self.flush()
             row = self.conn.execute(
                 "SELECT next_cdr_id, since FROM mirror_cursors WHERE tenant_uuid=?",
                 (tenant_uuid,),
@@ -155,6 +188,7 @@ class MirrorJournal:
     def cursors(self) -> dict[str, tuple[str, int, str]]:
         """tenant uuid -> (slug, next CDR id, when it last moved)."""
         with self._lock:
+            self.flush()
             rows = self.conn.execute(
                 "SELECT tenant_uuid, tenant_slug, next_cdr_id, updated_at FROM mirror_cursors"
             ).fetchall()
@@ -246,6 +280,7 @@ class MirrorJournal:
         if open_only:
             sql += " AND done_at IS NULL"
         with self._lock:
+            self.flush()
             return [Backfill(**dict(r)) for r in self.conn.execute(sql + " ORDER BY id", args)]
 
     def advance_backfill(
@@ -308,12 +343,11 @@ class MirrorJournal:
 
     def _update(self, rec: Recording, **columns: Any) -> None:
         columns["updated_at"] = _now()
-        sets = ", ".join(f"{name}=?" for name in columns)
-        with self._transaction() as conn:
-            conn.execute(
-                f"UPDATE mirror_recordings SET {sets} WHERE tenant_uuid=? AND recording_uuid=?",
-                (*columns.values(), rec.tenant_uuid, rec.recording_uuid),
-            )
+        with self._lock:
+            self._pending.append((rec.tenant_uuid, rec.recording_uuid, columns))
+            due = time.monotonic() - self._committed_at >= BATCH_SECONDS
+            if len(self._pending) >= BATCH_SIZE or due:
+                self.flush()
         for name, value in columns.items():
             if name == "delivered_to":
                 value = json.loads(value)
@@ -382,6 +416,7 @@ class MirrorJournal:
     def counts(self) -> dict[str, dict[str, int]]:
         """tenant uuid -> status -> count."""
         with self._lock:
+            self.flush()
             rows = self.conn.execute(
                 "SELECT tenant_uuid, status, COUNT(*) FROM mirror_recordings "
                 "GROUP BY tenant_uuid, status"
@@ -402,6 +437,7 @@ class MirrorJournal:
     def tenants(self) -> dict[str, str]:
         """Every tenant the journal knows: uuid -> slug."""
         with self._lock:
+            self.flush()
             rows = self.conn.execute(
                 "SELECT tenant_uuid, tenant_slug FROM mirror_cursors UNION "
                 "SELECT tenant_uuid, tenant_slug FROM mirror_recordings UNION "

@@ -87,12 +87,14 @@ class CallLogdClient:
         *,
         tenant: str | None = None,
         progress: Any = None,
+        sync: bool = True,
     ) -> Download:
         return self.http.download(
             f"/cdr/{int(cdr_id)}/recordings/{recording_uuid}/media",
             dest,
             tenant=tenant,
             progress=progress,
+            sync=sync,
         )
 
     def delete_recording(

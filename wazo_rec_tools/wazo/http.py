@@ -365,11 +365,13 @@ class HttpClient:
         params: dict | None = None,
         tenant: str | None = None,
         progress: Any = None,
+        sync: bool = True,
     ) -> Download:
         """Stream a body into `dest` (never whole in memory), return size and sha256.
 
         `dest` appears only complete and fsynced (`durable.stream_into`: `<dest>.part` until
-        then). A stream cut half-way is fetched again from the start (GET is idempotent).
+        then; `sync=False` skips the fsync, for a copy hashed again before use). A stream cut
+        half-way is fetched again from the start (GET is idempotent).
         """
         for attempt in range(1, self.retries + 2):
             response = self.request(
@@ -379,7 +381,7 @@ class HttpClient:
             size = 0
             try:
                 # recordings are personal data: files start private (0600), callers may widen
-                with response, durable.stream_into(dest, 0o600) as out:
+                with response, durable.stream_into(dest, 0o600, sync=sync) as out:
                     for chunk in response.iter_content(CHUNK):
                         out.write(chunk)
                         digest.update(chunk)
