@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -38,9 +39,9 @@ DESCRIPTION = {
     ),
     EXTRAS: (
         "optional destinations and notifications for wazo-rec-tools\n"
-        " The Python distributions of the wazo-rec-tools extras ({extras}), added to\n"
-        " the virtualenv in /opt/wazo-rec-tools: install this package to deliver\n"
-        " archives to cloud or remote storage."
+        "The Python distributions of the wazo-rec-tools extras ({extras}), added to "
+        "the virtualenv in /opt/wazo-rec-tools: install this package to deliver "
+        "archives to cloud or remote storage."
     ),
 }
 
@@ -195,7 +196,10 @@ def control(
     size: int,
     extras: list[str],
 ) -> str:
-    description = DESCRIPTION[package].format(extras=", ".join(extras))
+    synopsis, body = DESCRIPTION[package].format(extras=", ".join(extras)).split("\n", 1)
+    if not body.startswith(" "):  # one paragraph to fill
+        body = "\n".join(" " + line for line in textwrap.wrap(body, 76))
+    description = f"{synopsis}\n{body}"
     return (
         f"Package: {package}\n"
         f"Version: {version}\n"
