@@ -9,12 +9,14 @@ Without `network=True` the namespace has its own network too, with loopback only
 
 from __future__ import annotations
 
+import os
 import shlex
-import shutil
 import subprocess
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+# chroot, mounts and a copy that keeps owners need root; scripts/test runs as root or with sudo
+SUDO = [] if os.geteuid() == 0 else ["sudo", "-n"]
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 # Refuses every service start or restart a maintainer script asks for, and notes it.
@@ -43,12 +45,21 @@ class DebianRoot:
     def __init__(self, pristine: Path, where: Path):
         self.path = where / "root"
         self.apt_cache = pristine.parent / "apt-archives"  # downloads only, shared by copies
-        (self.apt_cache / "partial").mkdir(parents=True, exist_ok=True)
-        subprocess.run(["cp", "-a", "--reflink=auto", str(pristine), str(self.path)], check=True)
-        policy = self.path / "usr/sbin/policy-rc.d"
-        policy.write_text(POLICY_RC_D)
-        policy.chmod(0o755)
-        shutil.copyfile("/etc/resolv.conf", self.path / "etc/resolv.conf")
+        subprocess.run([*SUDO, "mkdir", "-p", str(self.apt_cache / "partial")], check=True)
+        subprocess.run(
+            [*SUDO, "cp", "-a", "--reflink=auto", str(pristine), str(self.path)], check=True
+        )
+        self.put("/usr/sbin/policy-rc.d", POLICY_RC_D, 0o755)
+        self.put("/etc/resolv.conf", Path("/etc/resolv.conf").read_text(), 0o644)
+
+    def put(self, path: str, text: str, mode: int) -> None:
+        """Write a file into the root, as root."""
+        target = str(self.path / path.lstrip("/"))
+        subprocess.run([*SUDO, "rm", "-f", target], check=True)  # never write through a link
+        subprocess.run(
+            [*SUDO, "tee", target], input=text, text=True, check=True, stdout=subprocess.DEVNULL
+        )
+        subprocess.run([*SUDO, "chmod", f"{mode:o}", target], check=True)
 
     def run(
         self, script: str, *, network: bool = False, check: bool = True, timeout: int = 900
@@ -68,7 +79,7 @@ class DebianRoot:
             f"exec chroot {root} /usr/bin/env -i PATH={PATH} HOME=/root LANG=C.UTF-8 "
             f"DEBIAN_FRONTEND=noninteractive /bin/sh -ec {shlex.quote(script)}"
         )
-        command = ["unshare", "--mount", "--propagation", "private"]
+        command = [*SUDO, "unshare", "--mount", "--propagation", "private"]
         if not network:
             command.append("--net")
         command += ["sh", "-ec", " && ".join([*setup, inner])]
@@ -90,7 +101,7 @@ class DebianRoot:
         """`apt-get install ./x.deb` from the registry, as an admin would."""
         inside = []
         for deb in debs:
-            shutil.copyfile(deb, self.path / "tmp" / deb.name)
+            subprocess.run([*SUDO, "cp", str(deb), str(self.path / "tmp" / deb.name)], check=True)
             inside.append(f"/tmp/{deb.name}")
         return self.run(
             "chown _apt:root /var/cache/apt/archives/partial && "
@@ -108,4 +119,4 @@ class DebianRoot:
     def remove(self) -> None:
         leftover = mounts_under(self.path)
         assert not leftover, f"still mounted under the Debian root: {leftover}"
-        subprocess.run(["rm", "-rf", "--one-file-system", str(self.path)], check=True)
+        subprocess.run([*SUDO, "rm", "-rf", "--one-file-system", str(self.path)], check=True)
