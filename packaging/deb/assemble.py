@@ -275,7 +275,13 @@ def build(
         (root / "etc/wazo-rec-tools").chmod(0o750)
 
     depends = (
-        [f"python{args.python}", "tzdata", "systemd", "init-system-helpers (>= 1.54~)"]
+        [
+            f"python{args.python}",
+            "ca-certificates",
+            "tzdata",
+            "systemd",
+            "init-system-helpers (>= 1.54~)",
+        ]
         if package == CORE
         else [f"{CORE} (= {args.version})"]
     )

@@ -15,7 +15,8 @@ from tests.packaging.debroot import REPO, DebianRoot
 
 pytestmark = pytest.mark.slow
 
-UNITS = sorted(p.name for p in (REPO / "systemd").iterdir() if p.suffix in {".service", ".timer"})
+UNIT_SUFFIXES = {".service", ".timer", ".socket", ".path", ".target"}  # as assemble.py
+UNITS = sorted(p.name for p in (REPO / "systemd").iterdir() if p.suffix in UNIT_SUFFIXES)
 NOT_EXTRAS = {"test", "tests", "dev", "docs", "lint"}
 
 # A sandbox stack in the root, then `export setup` and `export run` with the state in the
@@ -149,6 +150,21 @@ def test_man_page_and_reference_cover_every_command(installed):
         assert f"$ wazo-rec {command} --help" in reference
     assert installed.exists("/usr/share/doc/wazo-rec-tools/copyright")
     assert installed.exists("/usr/share/doc/wazo-rec-tools/changelog.gz")
+
+
+TRUSTED_BUNDLE = """
+import os, ssl
+import requests.utils
+bundle = requests.utils.DEFAULT_CA_BUNDLE_PATH
+ssl.create_default_context(cafile=bundle)  # loads, and is not empty
+print(os.path.realpath(bundle))
+"""
+
+
+def test_https_trusts_the_system_certificate_store(installed):
+    result = installed.run(f"/opt/wazo-rec-tools/bin/python3 -c {shlex.quote(TRUSTED_BUNDLE)}")
+
+    assert result.stdout.strip() == "/etc/ssl/certs/ca-certificates.crt"
 
 
 def test_byte_code_is_compiled_at_install_for_the_installed_paths(installed):
