@@ -320,11 +320,14 @@ def main() -> None:
     extras = args.extras.split()
     who = maintainer(args.src)
 
+    # Only this build's packages in --out, so that `apt install ./dist/wazo-rec-tools_*.deb`
+    # names one version, and a build without extras leaves no stale second package.
+    for package in (CORE, EXTRAS):
+        for old in args.out.glob(f"{package}_*.deb"):
+            old.unlink()
     built = []
     units, conffiles = lay_out_core(args.work / CORE, args.src, args.prefix)
     built.append(build(CORE, args.work / CORE, args, who, extras, units, conffiles))
-    for old in args.out.glob(f"{EXTRAS}_*.deb"):
-        old.unlink()  # a build without extras must not leave a stale second package behind
     if extras:
         built.append(build(EXTRAS, args.work / EXTRAS, args, who, extras, [], []))
     for deb in built:
