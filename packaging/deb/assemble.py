@@ -38,10 +38,10 @@ DESCRIPTION = {
         " /opt/wazo-rec-tools, built against Debian's Python 3.11."
     ),
     EXTRAS: (
-        "optional destinations and notifications for wazo-rec-tools\n"
+        "optional extras of wazo-rec-tools\n"
         "The Python distributions of the wazo-rec-tools extras ({extras}), added to "
-        "the virtualenv in /opt/wazo-rec-tools: install this package to deliver "
-        "archives to cloud or remote storage."
+        "the virtualenv in /opt/wazo-rec-tools: what cloud and remote storage "
+        "destinations, notifications and the sandbox's TLS need."
     ),
 }
 
