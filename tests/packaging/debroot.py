@@ -62,15 +62,27 @@ class DebianRoot:
         subprocess.run([*SUDO, "chmod", f"{mode:o}", target], check=True)
 
     def run(
-        self, script: str, *, network: bool = False, check: bool = True, timeout: int = 900
+        self,
+        script: str,
+        *,
+        network: bool = False,
+        systemd: bool = False,
+        check: bool = True,
+        timeout: int = 900,
     ) -> subprocess.CompletedProcess:
-        """`script` (sh) run as root in the chroot, no terminal, a clean environment."""
+        """`script` (sh) run as root in the chroot, no terminal, a clean environment.
+
+        `systemd=True` makes the root look booted with systemd (/run/systemd/system), so that
+        maintainer scripts ask for starts and stops as on a real stack; policy-rc.d refuses
+        and logs each request.
+        """
         root = shlex.quote(str(self.path))
         setup = [
             f"mount -t proc proc {root}/proc",
             f"mount -t sysfs sysfs {root}/sys",
             f"mount --rbind /dev {root}/dev",
             f"mount -t tmpfs -o mode=0755 tmpfs {root}/run",
+            *([f"mkdir -p {root}/run/systemd/system"] if systemd else []),
             f"mount --bind {shlex.quote(str(self.apt_cache))} {root}/var/cache/apt/archives",
         ]
         if not network:
@@ -109,6 +121,7 @@ class DebianRoot:
             "-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "
             + " ".join(inside),
             network=True,
+            systemd=True,
         )
 
     def exists(self, path: str) -> bool:

@@ -59,7 +59,8 @@ def systemd_links(root: DebianRoot) -> str:
     return root.run("find /etc/systemd -name 'wazo-rec*'").stdout
 
 
-def started_by_maintainer_scripts(root: DebianRoot) -> list[str]:
+def asked_of_systemd(root: DebianRoot) -> list[str]:
+    """What maintainer scripts asked for the package's units ("<unit> <action>")."""
     log = root.run("cat /var/log/policy-rc.d.log 2>/dev/null || true").stdout
     return [line for line in log.splitlines() if "wazo-rec" in line]
 
@@ -106,7 +107,7 @@ def test_units_are_neither_enabled_nor_started_on_install(installed):
         state = installed.run(f"systemctl is-enabled {unit} || true").stdout.strip()
         assert state in {"disabled", "static"}, f"{unit}: {state}"
     assert systemd_links(installed) == ""
-    assert started_by_maintainer_scripts(installed) == []
+    assert asked_of_systemd(installed) == []
 
 
 def test_config_folder_is_root_only_with_the_examples_as_conffiles(installed):
@@ -194,7 +195,7 @@ def test_remove_keeps_config_and_state_and_purge_keeps_every_delivered_archive(d
     assert ".zip" in outside
     assert ".zip" in inside
 
-    debian.run("apt-get remove -y -q wazo-rec-tools")
+    debian.run("apt-get remove -y -q wazo-rec-tools", systemd=True)
 
     for gone in ["/opt/wazo-rec-tools", "/usr/bin/wazo-rec"] + [
         f"/lib/systemd/system/{unit}" for unit in UNITS
@@ -205,10 +206,12 @@ def test_remove_keeps_config_and_state_and_purge_keeps_every_delivered_archive(d
         assert debian.exists(f"/etc/wazo-rec-tools/{kept}"), kept
     assert listing(debian, "/var/lib/wazo-rec-tools") == inside
     assert listing(debian, "/srv/recordings") == outside
-    assert started_by_maintainer_scripts(debian) == []
+    asked = asked_of_systemd(debian)
+    assert asked, "removal should stop the units"
+    assert all(line.split()[-1] == "stop" for line in asked), asked
     assert package_state(debian) == "rc "
 
-    purge = debian.run("apt-get purge -y -q wazo-rec-tools 2>&1")
+    purge = debian.run("apt-get purge -y -q wazo-rec-tools 2>&1", systemd=True)
 
     assert not debian.exists("/etc/wazo-rec-tools")
     assert systemd_links(debian) == ""
@@ -230,7 +233,7 @@ def test_purge_removes_a_state_folder_that_holds_only_the_journal(debian, debs):
     outside = listing(debian, "/srv/recordings")
     assert ".zip" in outside
 
-    debian.run("apt-get purge -y -q wazo-rec-tools")
+    debian.run("apt-get purge -y -q wazo-rec-tools", systemd=True)
 
     assert not debian.exists("/var/lib/wazo-rec-tools")
     assert not debian.exists("/var/lib/private/wazo-rec-tools")
@@ -271,7 +274,7 @@ def test_upgrade_keeps_enabled_timers_enabled_restarts_nothing_and_keeps_the_jou
     assert debian.run("systemctl is-enabled wazo-rec-export.timer").stdout.strip() == "enabled"
     sync = debian.run("systemctl is-enabled wazo-rec-sync.timer || true").stdout.strip()
     assert sync == "disabled"
-    assert started_by_maintainer_scripts(debian) == []
+    assert asked_of_systemd(debian) == []  # neither the install nor the upgrade
     assert debian.run("tail -1 /etc/wazo-rec-tools/config.yml").stdout == "# edited\n"
     # The new version reads (and would migrate) the journal the old one wrote.
     assert '"delivered"' in before
