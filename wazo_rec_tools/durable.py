@@ -41,6 +41,28 @@ def write_json(path: Path, data: Any, mode: int = 0o640) -> None:
     fsync_dir(path.parent)
 
 
+def replace_text(path: Path, text: str, mode: int = 0o640) -> None:
+    """Replace `path` with `text` atomically: a reader sees the old file or the new one whole.
+
+    The mode is set explicitly (the umask does not narrow it): some files are read by
+    another service, such as node_exporter for a metrics textfile.
+    """
+    temp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, mode)
+    try:
+        with open(fd, "wb") as out:
+            os.fchmod(out.fileno(), mode)
+            out.write(text.encode())
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+    fsync_dir(path.parent)
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as source:

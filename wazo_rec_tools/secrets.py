@@ -20,6 +20,8 @@ from .errors import UserError
 
 CREDENTIAL_NAME = "refresh-token"  # LoadCredential=refresh-token:... in the units
 PASSWORD_CREDENTIAL = "password"  # LoadCredential=password:... in wazo-rec-sync.service
+# Named secrets (`credentials: NAME`, `secret: NAME`) outside systemd.
+CREDENTIALS_DIR = Path("/etc/wazo-rec-tools/credentials")
 
 
 def _credential(name: str) -> str | None:
@@ -61,6 +63,15 @@ def read_secret_file(path: Path, where: str, what: str) -> str:
     if not value:
         raise UserError(f"{where}: {what} {path} is empty")
     return value
+
+
+def named_credential(name: str, where: str) -> str:
+    """The secret called `name`: `$CREDENTIALS_DIRECTORY/NAME` under systemd
+    (`LoadCredential=NAME:…`), else `/etc/wazo-rec-tools/credentials/NAME` (owner-only)."""
+    value = _credential(name)
+    if value:
+        return value
+    return read_secret_file(CREDENTIALS_DIR / name, where, f"credential {name!r}:")
 
 
 def refresh_token(config: Config) -> str:

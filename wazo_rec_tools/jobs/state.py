@@ -73,8 +73,35 @@ CREATE TABLE IF NOT EXISTS windows (
 )
 """
 
+# The notifications: events waiting for delivery (jobs/outbox.py), and the figures behind
+# the metrics textfile (jobs/metrics.py), which outlive a run since counters only grow.
+_NOTIFY_OUTBOX_AND_METRICS = """
+CREATE TABLE IF NOT EXISTS outbox (
+    id              TEXT NOT NULL,
+    hook            TEXT NOT NULL,
+    event_type      TEXT NOT NULL,
+    body            TEXT NOT NULL,
+    created_at      TEXT NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    last_attempt_at TEXT,
+    last_error      TEXT,
+    delivered_at    TEXT,
+    PRIMARY KEY (id, hook)
+);
+CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (hook, delivered_at, created_at);
+CREATE TABLE IF NOT EXISTS metrics (
+    name   TEXT NOT NULL,
+    labels TEXT NOT NULL,
+    value  REAL NOT NULL,
+    PRIMARY KEY (name, labels)
+)
+"""
+
 # Append only: a released step is never edited, a new one takes the next version.
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "export windows", _sql(_V1_EXPORT_WINDOWS)),)
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "export windows", _sql(_V1_EXPORT_WINDOWS)),
+    Migration(2, "notification outbox and metrics", _sql(_NOTIFY_OUTBOX_AND_METRICS)),
+)
 
 LATEST = MIGRATIONS[-1].version
 
