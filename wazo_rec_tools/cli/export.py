@@ -11,10 +11,15 @@ from .. import secrets
 from ..errors import UserError
 from ..export.destinations import open_destination
 from ..export.job import ExportJob, RunReport, export_zone
-from ..export.journal import DB_NAME, Journal, RunLock
+from ..export.journal import DB_NAME, Journal
+from ..export.notify import JOB as EXPORT_JOB
+from ..export.notify import export_outcome
 from ..export.progress import LineReporter, TtyReporter, human_size
 from ..export.setup import SERVICE_USERNAME, UNIT_CREDENTIAL_PATH, setup_service_account
 from ..export.windows import Window, adhoc_window, parse_bound
+from ..jobs.report import JobOutcome
+from ..jobs.reporter import RecordingReporter
+from ..jobs.shell import JobShell
 from ..wazo.stack import Wazo
 from . import main
 from .context import app, emit_json, is_tty, output_option, table
@@ -58,24 +63,25 @@ def run_command(
     state_dir = Path(settings.state_dir)
     chosen = list(tenants) or None
 
-    if dry_run:
-        journal = Journal.open(state_dir, create=False) if _journal_exists(state_dir) else None
+    def work(log: RecordingReporter) -> JobOutcome:
+        journal = None
+        if not dry_run or _journal_exists(state_dir):
+            journal = Journal.open(state_dir, create=not dry_run)
         try:
             with _connect() as wazo:
-                ExportJob(wazo, settings, journal, destinations, reporter, zone=zone).run(
-                    tenants=chosen, window=window, dry_run=True
+                report = ExportJob(wazo, settings, journal, destinations, log, zone=zone).run(
+                    tenants=chosen, window=window, dry_run=dry_run
                 )
+            if not dry_run:
+                log.info(_summary(report))
+            return export_outcome(report, journal, datetime.now(UTC), dry_run=dry_run)
         finally:
             if journal is not None:
                 journal.close()
-        return
 
-    with RunLock(state_dir), Journal.open(state_dir) as journal, _connect() as wazo:
-        report = ExportJob(wazo, settings, journal, destinations, reporter, zone=zone).run(
-            tenants=chosen, window=window
-        )
-    reporter.info(_summary(report))
-    if not report.ok:
+    # the job shell holds the export lock, pings, sends the events, writes the metrics
+    shell = JobShell(EXPORT_JOB, config, what="export run", reporter=reporter, dry_run=dry_run)
+    if not shell.run(work).ok:
         raise click.exceptions.Exit(1)
 
 
