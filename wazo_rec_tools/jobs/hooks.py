@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from .. import secrets
-from ..config import NOTIFY_TIMEOUT, Config, NotifyHook
+from ..config import EVENTS, JOBS, NOTIFY_TIMEOUT, Config, NotifyHook
 from ..errors import UserError
 from .webhooks import signing_key
 
@@ -119,4 +119,4 @@ def display_url(url: str, kind: str) -> str:
     return f"{parts.scheme}://{host}{port}{path}"
 
 
-__all__ = ["NOTIFY_TIMEOUT", "Hook", "check", "configured", "display_url", "load"]
+__all__ = ["EVENTS", "JOBS", "NOTIFY_TIMEOUT", "Hook", "check", "configured", "display_url", "load"]

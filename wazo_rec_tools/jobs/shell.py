@@ -170,7 +170,7 @@ class JobShell:
         if not targets:
             return
         if self.dry_run:
-            old = _pending_counts(self.state_dir)
+            old = pending_counts(self.state_dir)
             for hook in targets:
                 waiting = old.get(hook.outbox_key, 0)
                 if waiting:
@@ -262,7 +262,7 @@ class JobShell:
             metrics.write_textfile(path, metrics.render(metrics.samples(conn)))
 
 
-def _pending_counts(state_dir: Path) -> dict[str, int]:
+def pending_counts(state_dir: Path) -> dict[str, int]:
     """Undelivered events per hook, read without creating anything (dry runs)."""
     if not (state_dir / DB_NAME).exists():
         return {}
