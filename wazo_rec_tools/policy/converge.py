@@ -53,7 +53,7 @@ class Convergence:
         found += [f"{describe(o.change)}: {o.error}" for o in self.failed]
         if self.residual is not None and not self.residual.empty:
             found.append(
-                f"re-read: {objects(len(self.residual.changes))} still differ from the policy"
+                f"re-read found {objects(len(self.residual.changes))} differing from the policy"
             )
         return found
 
