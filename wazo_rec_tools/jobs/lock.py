@@ -7,6 +7,7 @@ the holder so that the refusal can name it.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 from pathlib import Path
@@ -40,6 +41,9 @@ class JobLock:
         make_state_dir(self.path.parent)
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o640)
+        except PermissionError:
+            # left by another user (a run by hand as root): flock works on a read-only file
+            fd = self._open_read_only()
         except OSError as exc:
             raise StateError(
                 f"cannot open the lock file {self.path}: {exc.strerror} "
@@ -55,10 +59,20 @@ class JobLock:
                 f"another {self.what} is in progress{who}: lock held on {self.path}; "
                 "this run exits without doing anything"
             ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
+        with contextlib.suppress(OSError):  # the pid is a courtesy for the refusal message
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())
         self._fd = fd
         return self
+
+    def _open_read_only(self) -> int:
+        try:
+            return os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError as exc:
+            raise StateError(
+                f"cannot open the lock file {self.path}: {exc.strerror} "
+                "(the state directory must be writable by the user running the job)"
+            ) from None
 
     def release(self) -> None:
         if self._fd is not None:
