@@ -43,6 +43,7 @@ def test_full_example_loads(tmp_path):
     assert config.notify[3].follows_event("job.failed")
     assert not config.notify[3].follows_event("export.delivered")
     assert config.notify[1].follows_job("sync") and not config.notify[1].follows_job("mirror")
+    assert {h.timeout for h in config.notify} == {10}
 
 
 @pytest.mark.parametrize(

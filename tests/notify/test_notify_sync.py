@@ -150,3 +150,16 @@ def test_two_applies_at_once_one_applies_and_the_other_exits_at_once(
     assert sorted(r.path for r in puts(stack)) == sorted(
         f"/api/confd/1.1/users/{u['uuid']}" for u in acme_users(stack, 3)
     )
+
+
+def test_dead_receiver_does_not_fail_a_good_apply(run_cli, with_notify, online_policy, stack):
+    with_notify(
+        "notify:\n  - webhook: http://127.0.0.1:9/h\n    secret: webhook-test\n    timeout: 1\n"
+    )
+
+    result = run_cli("apply", "--yes")
+
+    assert result.exit_code == 0, result.stderr
+    assert "Verified: the stack now matches the policy." in result.stdout
+    assert "connection failed; kept for the next run" in result.stderr
+    assert len(puts(stack)) == 3

@@ -236,7 +236,8 @@ class JobShell:
         path = self.config.metrics
         if self.dry_run:
             if path is not None:
-                run.notice(f"metrics {path}", "the textfile", "would-send", "")
+                run.notices.append(Notice(f"metrics {path}", "rewrite", "would-send"))
+                run.reporter.info(f"dry run: would rewrite the metrics file {path}")
             return
         assert conn is not None
         update = outcome.metrics
