@@ -34,7 +34,7 @@ def export_outcome(report: Any, journal: Any, at: datetime, *, dry_run: bool = F
             if item.status == "would-run":
                 outcome.events.append(_would(at, tenant, window))
             continue
-        if item.status in UNDONE:
+        if getattr(item, "failed", item.status in UNDONE):
             pending[slug] += 1
             outcome.tenants[slug] = False
             error = f"{slug} {item.window.label}: {item.detail}"
@@ -67,7 +67,7 @@ def export_outcome(report: Any, journal: Any, at: datetime, *, dry_run: bool = F
                 size=entry.size,
                 sha256=entry.sha256,
                 locations=locations,
-                manifests=[manifest_key(location) for location in locations],
+                manifests=_manifests(entry, locations),
             )
         )
         labels = {"tenant": slug}
@@ -89,6 +89,17 @@ def _entry(item: Any, journal: Any) -> Any:
     if entry is None and journal is not None:
         entry = journal.get(item.tenant.uuid, item.window)
     return entry
+
+
+def _manifests(entry: Any, locations: list[str]) -> list[str]:
+    """Where each destination holds the manifest: the entry's own record of it when it has
+    one (a URL per destination), else beside each archive, as every destination lays it."""
+    given = getattr(entry, "manifests", None) or getattr(entry, "manifest", None)
+    if isinstance(given, str):
+        given = [given]
+    if isinstance(given, list | tuple) and given and all("://" in str(g) for g in given):
+        return [str(g) for g in given]
+    return [manifest_key(location) for location in locations]
 
 
 def _would(at: datetime, tenant: dict, window: dict) -> ev.Event:

@@ -76,11 +76,20 @@ class Outbox:
         ).fetchall()
         return {hook: n for hook, n in rows}
 
-    def prune(self, now: datetime) -> None:
+    def prune(self, now: datetime, hooks: list[str]) -> None:
+        """Drop delivered rows after a while, and the events of a hook that is no longer
+        configured once they are as old (a hook commented out for a day keeps its events)."""
+        cutoff = _text(now - KEEP_DELIVERED)
+        marks = ",".join("?" for _ in hooks)
         with self.conn:
             self.conn.execute(
                 "DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < ?",
-                (_text(now - KEEP_DELIVERED),),
+                (cutoff,),
+            )
+            self.conn.execute(
+                f"DELETE FROM outbox WHERE delivered_at IS NULL AND created_at < ? "
+                f"AND hook NOT IN ({marks})",
+                (cutoff, *hooks),
             )
 
 

@@ -205,7 +205,7 @@ class JobShell:
                 if left > 0:  # a receiver that fails once is not hammered again this run
                     run.notice(hook.label, f"{left} more event(s)", "kept", "kept for the next run")
                 break
-        outbox.prune(now)
+        outbox.prune(now, [h.outbox_key for h in targets])
 
     # -- Apprise -------------------------------------------------------------------------
 
@@ -256,8 +256,14 @@ class JobShell:
                 {**job, "tenant": tenant},
                 stamp,
             )
+        waiting = Outbox(conn).counts()
+        configured = {h.outbox_key for h in hook_config.configured(self.config)}
         update.reset.add("wazo_rec_notify_pending_events")
-        update.gauge("wazo_rec_notify_pending_events", {}, sum(Outbox(conn).counts().values()))
+        update.gauge(
+            "wazo_rec_notify_pending_events",
+            {},
+            sum(n for key, n in waiting.items() if key in configured),
+        )
         metrics.apply_update(conn, update)
         if path is not None:
             metrics.write_textfile(path, metrics.render(metrics.samples(conn)))
