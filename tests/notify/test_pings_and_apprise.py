@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -107,3 +109,15 @@ def test_status_lists_the_hooks_and_checks_them_without_a_call(
     assert receiver.requests == []
     text = run_cli("status").stdout
     assert f"notify     ok    webhook {receiver.url}/hook?…: export.failed" in text
+
+
+def test_apprise_is_imported_only_by_an_entry_that_uses_it():
+    code = (
+        "import sys\n"
+        "import wazo_rec_tools.cli, wazo_rec_tools.jobs.shell, wazo_rec_tools.config\n"
+        "print('apprise' in sys.modules)\n"
+    )
+
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+
+    assert result.stdout.strip() == "False", result.stderr
