@@ -38,8 +38,8 @@ def config(tmp_path, extra: str = "") -> Config:
 def test_the_work_error_is_raised_unchanged_after_the_monitors(tmp_path):
     boom = UserError("stack unreachable")
 
-    def work(log):
-        log.info("starting")
+    def work(run):
+        run.reporter.info("starting")
         raise boom
 
     with pytest.raises(UserError) as raised:
@@ -52,7 +52,7 @@ def test_a_metrics_file_that_cannot_be_written_is_a_warning_only(tmp_path):
     cfg = config(tmp_path, f"metrics: {tmp_path / 'missing' / 'folder' / 'x.prom'}\n")
     reporter = Quiet()
 
-    report = JobShell("sync", cfg, reporter=reporter).run(lambda log: JobOutcome())
+    report = JobShell("sync", cfg, reporter=reporter).run(lambda run: JobOutcome())
 
     assert report.ok
     assert any("cannot write the metrics file" in line for line in reporter.lines)
@@ -60,7 +60,7 @@ def test_a_metrics_file_that_cannot_be_written_is_a_warning_only(tmp_path):
 
 
 def test_a_failed_outcome_adds_job_failed_with_its_first_error_first(tmp_path):
-    def work(log):
+    def work(run):
         outcome = JobOutcome()
         outcome.fail("acme 2026-11-23_2026-11-30: export ended in error")
         outcome.fail("globex 2026-11-23_2026-11-30: export ended in error")
@@ -78,7 +78,7 @@ def test_a_failed_outcome_adds_job_failed_with_its_first_error_first(tmp_path):
 def test_run_report_as_json_is_the_run_summary(tmp_path):
     times = iter([AT, AT.replace(minute=1), AT.replace(minute=1), AT.replace(minute=1)])
 
-    def work(log):
+    def work(run):
         outcome = JobOutcome(tenants={"acme": True}, summary={"windows": {"delivered": 1}})
         outcome.events.append(ev.job_failed(AT, job="x", started_at=AT, errors=[], host="h"))
         return outcome
@@ -100,7 +100,7 @@ def test_a_dry_run_writes_no_state_and_takes_no_lock(tmp_path):
     cfg = config(tmp_path, f"metrics: {tmp_path / 'x.prom'}\n")
     reporter = Quiet()
 
-    JobShell("export", cfg, reporter=reporter, dry_run=True).run(lambda log: JobOutcome())
+    JobShell("export", cfg, reporter=reporter, dry_run=True).run(lambda run: JobOutcome())
 
     assert not (tmp_path / "state").exists()
     assert not (tmp_path / "x.prom").exists()

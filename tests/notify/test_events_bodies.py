@@ -96,3 +96,20 @@ def test_an_unknown_type_or_a_naive_timestamp_is_a_bug():
         ev.Event("export.done", AT, {})
     with pytest.raises(ValueError):
         ev.Event("job.failed", datetime(2026, 1, 1), {})
+
+
+def test_the_same_window_delivered_is_announced_with_the_same_id():
+    def announce() -> ev.Event:
+        return ev.export_delivered(
+            AT,
+            tenant=ev.tenant_data("u-1", "acme"),
+            window=ev.window_data(AT, AT.replace(day=8)),
+            recordings=1,
+            size=1,
+            sha256="00",
+            locations=[],
+            manifests=[],
+        )
+
+    assert announce().id == announce().id
+    assert announce().id.startswith("msg_")

@@ -18,8 +18,7 @@ from ..export.progress import LineReporter, TtyReporter, human_size
 from ..export.setup import SERVICE_USERNAME, UNIT_CREDENTIAL_PATH, setup_service_account
 from ..export.windows import Window, adhoc_window, parse_bound
 from ..jobs.report import JobOutcome
-from ..jobs.reporter import RecordingReporter
-from ..jobs.shell import JobShell
+from ..jobs.shell import JobShell, RunContext
 from ..wazo.stack import Wazo
 from . import main
 from .context import app, emit_json, is_tty, output_option, table
@@ -63,7 +62,8 @@ def run_command(
     state_dir = Path(settings.state_dir)
     chosen = list(tenants) or None
 
-    def work(log: RecordingReporter) -> JobOutcome:
+    def work(run: RunContext) -> JobOutcome:
+        log = run.reporter
         journal = None
         if not dry_run or _journal_exists(state_dir):
             journal = Journal.open(state_dir, create=not dry_run)
@@ -74,7 +74,13 @@ def run_command(
                 )
             if not dry_run:
                 log.info(_summary(report))
-            return export_outcome(report, journal, datetime.now(UTC), dry_run=dry_run)
+            return export_outcome(
+                report,
+                journal,
+                datetime.now(UTC),
+                dry_run=dry_run,
+                since=run.interrupted_since,
+            )
         finally:
             if journal is not None:
                 journal.close()

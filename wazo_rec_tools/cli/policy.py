@@ -14,8 +14,8 @@ import click
 
 from ..errors import SafetyRefused, UserError
 from ..jobs.report import JobOutcome
-from ..jobs.reporter import RecordingReporter, StreamReporter
-from ..jobs.shell import JobShell
+from ..jobs.reporter import StreamReporter
+from ..jobs.shell import JobShell, RunContext
 from ..policy.apply import DEFAULT_CONCURRENCY, Outcome, outcomes_json, summary_lines
 from ..policy.converge import NOT_CONFIRMED, Convergence, converge
 from ..policy.dump import dump_policy
@@ -162,7 +162,7 @@ def apply(
     text = output == "text"
     found: list[Convergence] = []
 
-    def work(reporter: RecordingReporter) -> JobOutcome:
+    def work(run: RunContext) -> JobOutcome:
         progress = _Progress(show=text and is_tty())
         with app().connect() as wazo:
             try:
@@ -179,7 +179,7 @@ def apply(
                 progress.close()
         found.append(result)
         for line in _result_lines(result):
-            reporter.note(line)
+            run.reporter.note(line)
         return sync_outcome(result, datetime.now(UTC))
 
     JobShell(SYNC_JOB, app().config, what="apply", reporter=_stderr_reporter()).run(work)

@@ -18,12 +18,24 @@ JOB = "export"
 UNDONE = ("failed", "pending", "gave-up")
 
 
-def export_outcome(report: Any, journal: Any, at: datetime, *, dry_run: bool = False) -> JobOutcome:
-    """`report`: `ExportJob.run`'s result; `journal`: where each window's entry is read."""
+def export_outcome(
+    report: Any,
+    journal: Any,
+    at: datetime,
+    *,
+    dry_run: bool = False,
+    since: datetime | None = None,
+) -> JobOutcome:
+    """`report`: `ExportJob.run`'s result; `journal`: where each window's entry is read.
+
+    `since`: the start of an earlier run killed before it announced anything; the windows
+    the journal says were delivered since then are announced too.
+    """
     outcome = JobOutcome(ok=bool(report.ok))
     metrics = outcome.metrics
     metrics.reset.add("wazo_rec_export_windows_pending")
     pending: Counter[str] = Counter()
+    announced: set[tuple[str, tuple[str, str]]] = set()
     for item in report.outcomes:
         slug = item.tenant.slug
         tenant = ev.tenant_data(item.tenant.uuid, slug)
@@ -55,25 +67,18 @@ def export_outcome(report: Any, journal: Any, at: datetime, *, dry_run: bool = F
         if item.status != "delivered" or item.detail == "already done":
             continue
         entry = _entry(item, journal)
-        if entry is None:
-            continue
-        locations = list(entry.locations)
-        outcome.events.append(
-            ev.export_delivered(
-                at,
-                tenant=tenant,
-                window=window,
-                recordings=entry.recordings,
-                size=entry.size,
-                sha256=entry.sha256,
-                locations=locations,
-                manifests=_manifests(entry, locations),
-            )
-        )
-        labels = {"tenant": slug}
-        metrics.inc("wazo_rec_export_windows_delivered_total", labels)
-        metrics.inc("wazo_rec_export_recordings_delivered_total", labels, entry.recordings or 0)
-        metrics.inc("wazo_rec_export_delivered_bytes_total", labels, entry.size or 0)
+        if entry is not None:
+            _delivered(outcome, at, tenant, window, entry)
+            announced.add((item.tenant.uuid, item.window.key))
+    if since is not None and journal is not None and not dry_run:
+        for entry in journal.entries():
+            key = (entry.tenant_uuid, entry.window.key)
+            if entry.status != "delivered" or key in announced or not entry.delivered_at:
+                continue
+            if datetime.fromisoformat(entry.delivered_at) >= since.replace(microsecond=0):
+                tenant = ev.tenant_data(entry.tenant_uuid, entry.tenant_slug)
+                window = ev.window_data(entry.window.start, entry.window.end)
+                _delivered(outcome, at, tenant, window, entry)
     for slug, n in pending.items():
         metrics.gauge("wazo_rec_export_windows_pending", {"tenant": slug}, n)
     counts = Counter(item.status for item in report.outcomes)
@@ -81,6 +86,27 @@ def export_outcome(report: Any, journal: Any, at: datetime, *, dry_run: bool = F
     if dry_run:
         outcome.metrics.reset.clear()
     return outcome
+
+
+def _delivered(outcome: JobOutcome, at: datetime, tenant: dict, window: dict, entry: Any) -> None:
+    locations = list(entry.locations)
+    outcome.events.append(
+        ev.export_delivered(
+            at,
+            tenant=tenant,
+            window=window,
+            recordings=entry.recordings,
+            size=entry.size,
+            sha256=entry.sha256,
+            locations=locations,
+            manifests=_manifests(entry, locations),
+        )
+    )
+    labels = {"tenant": tenant["slug"]}
+    metrics = outcome.metrics
+    metrics.inc("wazo_rec_export_windows_delivered_total", labels)
+    metrics.inc("wazo_rec_export_recordings_delivered_total", labels, entry.recordings or 0)
+    metrics.inc("wazo_rec_export_delivered_bytes_total", labels, entry.size or 0)
 
 
 def _entry(item: Any, journal: Any) -> Any:

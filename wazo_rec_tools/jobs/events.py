@@ -8,6 +8,7 @@ nothing here is given one. docs/notifications.md lists the data of each type.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Iterable, Mapping
@@ -53,6 +54,11 @@ class Event:
         return json.dumps(self.as_json(), sort_keys=True, separators=(",", ":"))
 
 
+def stable_id(key: str) -> str:
+    """A message id that is the same for the same fact."""
+    return "msg_" + hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
 def instant(moment: datetime) -> str:
     """ISO 8601 with its offset, to the second: `2026-11-23T00:00:00+01:00`."""
     return moment.isoformat(timespec="seconds")
@@ -77,7 +83,10 @@ def export_delivered(
     locations: Iterable[str],
     manifests: Iterable[str],
 ) -> Event:
+    """The id derives from the tenant and the window: a window is delivered once, so the
+    same delivery announced twice (by a run and by the run after it crashed) is one id."""
     locations, manifests = list(locations), list(manifests)
+    key = f"{EXPORT_DELIVERED}|{tenant['uuid']}|{window['from']}|{window['until']}"
     return Event(
         EXPORT_DELIVERED,
         at,
@@ -92,6 +101,7 @@ def export_delivered(
             "manifest": manifests[0] if manifests else None,
             "manifests": manifests,
         },
+        id=stable_id(key),
     )
 
 

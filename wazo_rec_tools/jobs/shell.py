@@ -23,7 +23,7 @@ from ..config import Config
 from ..errors import UserError
 from . import events as ev
 from . import hooks as hook_config
-from . import metrics, pings, webhooks
+from . import metrics, pings, runs, webhooks
 from .hooks import APPRISE_BODY_LIMIT, Hook
 from .lock import JobLock
 from .outbox import Outbox
@@ -31,7 +31,18 @@ from .report import JobOutcome, Notice, RunReport
 from .reporter import RecordingReporter, Reporter, StreamReporter
 from .state import DB_NAME, open_state
 
-Work = Callable[[RecordingReporter], JobOutcome]
+
+@dataclass(frozen=True)
+class RunContext:
+    """What the shell hands the job's work."""
+
+    reporter: RecordingReporter
+    # the start of an earlier run of this job that was killed before it finished: what it
+    # did since then has not been announced yet
+    interrupted_since: datetime | None = None
+
+
+Work = Callable[[RunContext], JobOutcome]
 
 
 @dataclass
@@ -85,10 +96,16 @@ class JobShell:
 
     def _run(self, work: Work, hooks: list[Hook], conn: sqlite3.Connection | None) -> RunReport:
         run = _Run(self.now(), RecordingReporter(self.reporter))
+        run_id, interrupted = (0, None) if conn is None else runs.begin(conn, self.job, run.started)
+        if interrupted is not None:
+            run.reporter.warning(
+                f"the {self.what} started {ev.instant(interrupted)} did not finish (killed?); "
+                "what it did is announced now"
+            )
         self._ping(run, hooks, "start", b"")
         raised: BaseException | None = None
         try:
-            outcome = work(run.reporter)
+            outcome = work(RunContext(run.reporter, interrupted))
         except BaseException as exc:  # re-raised below, once the monitors ran
             raised = exc
             message = str(exc) if isinstance(exc, UserError) else _internal(exc)
@@ -97,6 +114,16 @@ class JobShell:
             outcome.fail(message)
         finished = self.now()
         events = list(outcome.events)
+        if interrupted is not None:
+            events.append(
+                ev.job_failed(
+                    finished,
+                    job=self.job,
+                    started_at=interrupted,
+                    errors=["the run was interrupted (killed or crashed) before it finished"],
+                    host=self.host,
+                )
+            )
         if not outcome.ok:
             events.append(
                 ev.job_failed(
@@ -112,6 +139,10 @@ class JobShell:
         tail = pings.log_tail(run.reporter.lines)
         self._ping(run, hooks, "success" if outcome.ok else "fail", tail)
         self._guarded(run, "metrics", lambda: self._metrics(run, conn, outcome, finished))
+        if conn is not None:
+            self._guarded(
+                run, "runs", lambda: runs.finish(conn, self.job, run_id, finished, outcome.ok)
+            )
         report = RunReport(
             job=self.job,
             started_at=run.started,

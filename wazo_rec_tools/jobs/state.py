@@ -73,8 +73,9 @@ CREATE TABLE IF NOT EXISTS windows (
 )
 """
 
-# The notifications: events waiting for delivery (jobs/outbox.py), and the figures behind
-# the metrics textfile (jobs/metrics.py), which outlive a run since counters only grow.
+# The notifications: events waiting for delivery (jobs/outbox.py), the figures behind the
+# metrics textfile (jobs/metrics.py), which outlive a run since counters only grow, and the
+# runs of each job (jobs/runs.py), so that a run killed before it told anyone is noticed.
 _NOTIFY_OUTBOX_AND_METRICS = """
 CREATE TABLE IF NOT EXISTS outbox (
     id              TEXT NOT NULL,
@@ -94,13 +95,20 @@ CREATE TABLE IF NOT EXISTS metrics (
     labels TEXT NOT NULL,
     value  REAL NOT NULL,
     PRIMARY KEY (name, labels)
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id          INTEGER PRIMARY KEY,
+    job         TEXT NOT NULL,
+    started_at  TEXT NOT NULL,
+    finished_at TEXT,
+    ok          INTEGER
 )
 """
 
 # Append only: a released step is never edited, a new one takes the next version.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "export windows", _sql(_V1_EXPORT_WINDOWS)),
-    Migration(2, "notification outbox and metrics", _sql(_NOTIFY_OUTBOX_AND_METRICS)),
+    Migration(2, "notification outbox, metrics and runs", _sql(_NOTIFY_OUTBOX_AND_METRICS)),
 )
 
 LATEST = MIGRATIONS[-1].version
