@@ -1,64 +1,67 @@
-"""converge(): plan -> safety -> confirm -> apply -> re-plan, as a value (no server)."""
+"""converge(): plan -> safety -> confirm -> apply -> verify, as a value (no server)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+import dataclasses
 from datetime import UTC, datetime
 
 from policy_samples import inventory, policy
 from test_policy_apply import FakeWazo
 
 from wazo_rec_tools.policy.converge import NOT_CONFIRMED, converge
-from wazo_rec_tools.policy.plan import Plan, build_plan
-from wazo_rec_tools.policy.resolve import resolve
 from wazo_rec_tools.policy.sync import sync_outcome
 
-ONLINE = (
-    "version: 1\ntenants:\n  - tenant: acme\n"
-    "    users: {defaults: {online_call_record_enabled: true}}\n"
+ONLINE = "online_call_record_enabled"
+ONLINE_FOR_ALL = (
+    f"version: 1\ntenants:\n  - tenant: acme\n    users: {{defaults: {{{ONLINE}: true}}}}\n"
 )
 AT = datetime(2026, 12, 1, tzinfo=UTC)
 
 
-def planned() -> Plan:
-    return build_plan(resolve(policy(ONLINE), inventory()))
+def as_written(wazo, before, changes):
+    """What a re-read finds: each user PUT the fake confd accepted, applied."""
+    done = {uuid: body for uuid, body in wazo.confd.puts if uuid not in wazo.confd.broken}
+    return dataclasses.replace(
+        before,
+        users=[
+            dataclasses.replace(u, **done[u.uuid]) if u.uuid in done else u for u in before.users
+        ],
+    )
 
 
-def planner(*plans: Plan):
-    queue = list(plans)
-    return lambda: queue.pop(0)
-
-
-def test_empty_plan_converges_without_a_write():
-    empty = replace(planned(), changes=())
+def test_policy_already_met_converges_without_a_write():
     wazo = FakeWazo()
 
-    result = converge(wazo, planner(empty))
+    result = converge(wazo, policy("version: 1\ntenants:\n  - tenant: acme\n"), inventory)
 
     assert (result.ok, result.outcomes, result.residual) == (True, (), None)
     assert wazo.confd.puts == []
     assert sync_outcome(result, AT).events == []
 
 
-def test_changes_are_applied_then_verified_by_a_second_plan():
-    first = planned()
+def test_changes_are_applied_then_verified_by_reading_them_again():
     wazo = FakeWazo()
 
-    result = converge(wazo, planner(first, replace(first, changes=())))
+    result = converge(wazo, policy(ONLINE_FOR_ALL), inventory, reread=as_written)
 
     assert result.ok and result.verified
-    assert result.changed == len(first.changes)
-    assert len(wazo.confd.puts) == len(first.changes)
+    assert result.changed == len(result.planned.changes) == len(wazo.confd.puts)
     types = [e.type for e in sync_outcome(result, AT).events]
     assert types == ["policy.drift", "policy.applied"]
 
 
 def test_safety_refusal_is_a_value_with_the_drift_and_no_write():
-    big = replace(planned(), max_change_percent=1)
-    big = replace(big, changes=big.changes * 4)  # past SAFETY_MIN_CHANGES
+    strict = ONLINE_FOR_ALL + "safety: {max_change_percent: 1}\n"
+    many = dataclasses.replace(
+        inventory(),
+        users=[
+            dataclasses.replace(u, uuid=f"{u.uuid[:-3]}{i:03d}", id=i)
+            for i, u in enumerate(inventory().users * 4)
+        ],
+    )
     wazo = FakeWazo()
 
-    result = converge(wazo, planner(big))
+    result = converge(wazo, policy(strict), lambda: many)
 
     assert not result.ok
     assert result.refused.startswith("refusing to change")
@@ -71,18 +74,17 @@ def test_safety_refusal_is_a_value_with_the_drift_and_no_write():
 def test_declined_confirmation_writes_nothing():
     wazo = FakeWazo()
 
-    result = converge(wazo, planner(planned()), confirm=lambda _: False)
+    result = converge(wazo, policy(ONLINE_FOR_ALL), inventory, confirm=lambda _: False)
 
     assert result.refused == NOT_CONFIRMED
     assert wazo.confd.puts == []
 
 
 def test_remaining_drift_after_apply_fails_the_run_first_error_first():
-    first = planned()
-    broken = first.changes[0].object_id
-    wazo = FakeWazo({broken})
+    plan_users = [u for u in inventory().users if u.tenant_uuid.startswith("aaaa")]
+    wazo = FakeWazo({plan_users[0].uuid})
 
-    result = converge(wazo, planner(first, replace(first, changes=first.changes[:1])))
+    result = converge(wazo, policy(ONLINE_FOR_ALL), inventory, reread=as_written)
 
     assert not result.ok
     errors = result.errors()

@@ -55,9 +55,16 @@ def _warn(warnings: tuple[str, ...] | list[str]) -> None:
         click.echo(line, err=True)
 
 
+def _status(text: str) -> None:
+    """One transient line on a terminal's stderr while the stack is read ("" clears it)."""
+    if sys.stderr.isatty():
+        click.echo(f"\r\x1b[K{text}", nl=False, err=True)
+
+
 def _inventory(wazo: Wazo, loaded: LoadedPolicy, tenant: str | None) -> Inventory:
     tenants = visible_tenants(wazo)
-    return read_inventory(wazo, policy_scope(wazo, loaded, tenants, tenant=tenant), tenants)
+    scope = policy_scope(wazo, loaded, tenants, tenant=tenant)
+    return read_inventory(wazo, scope, tenants, status=_status)
 
 
 def _plan(wazo: Wazo, loaded: LoadedPolicy, tenant: str | None) -> Plan:
@@ -133,7 +140,8 @@ def plan(
     type=click.IntRange(1, 64),
     default=DEFAULT_CONCURRENCY,
     show_default=True,
-    help="Requests in flight at once.",
+    help="Requests in flight at once (confd serialises them past 2; raise it for stacks "
+    "with more headroom).",
 )
 @output_option
 @click.pass_context
@@ -151,8 +159,8 @@ def apply(
     \b
     Shows the plan, refuses past the policy's safety threshold unless --force, asks for
     confirmation on a terminal unless --yes (and refuses without a terminal and --yes),
-    writes with bounded concurrency, then re-reads the stack to verify. Exit 1 if any
-    change failed or drift remains.
+    writes with bounded concurrency, then re-reads the changed objects to verify. Exit 1 if
+    any change failed or drift remains.
 
     \b
     Every apply is the `sync` job: one at a time per state directory (a second one exits
@@ -168,7 +176,9 @@ def apply(
             try:
                 result = converge(
                     wazo,
-                    lambda: _plan(wazo, loaded, tenant),
+                    loaded,
+                    lambda: _inventory(wazo, loaded, tenant),
+                    tenant=tenant,
                     force=force,
                     confirm=lambda planned: _confirm(planned, yes),
                     concurrency=concurrency,
@@ -284,7 +294,7 @@ def dump(tenant: str | None, output_file: Path | None) -> None:
     with app().connect() as wazo:
         tenants = visible_tenants(wazo)
         scope = dump_scope(wazo, tenants, tenant=tenant)
-        inventory = read_inventory(wazo, scope, tenants)
+        inventory = read_inventory(wazo, scope, tenants, status=_status)
     result = dump_policy(inventory, scope.tenants)
     _warn(result.notes)
     if output_file is None:

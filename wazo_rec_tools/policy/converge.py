@@ -1,4 +1,4 @@
-"""Converge the stack to the policy: plan -> safety -> confirm -> apply -> re-plan.
+"""Converge the stack to the policy: plan -> safety -> confirm -> apply -> verify.
 
 The loop lives here, once, as octoDNS's `Manager.sync` keeps it; `converge()` returns what
 happened as a value and the callers (the `apply` command, the sync timer's job shell, the
@@ -7,17 +7,20 @@ notifications) render it. Nothing here prints, prompts or exits.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import SafetyRefused
 from ..wazo.stack import Wazo
-from .apply import DEFAULT_CONCURRENCY, Outcome, apply_plan, describe
-from .plan import Plan
+from .apply import DEFAULT_CONCURRENCY, Outcome, apply_plan, describe, refreshed
+from .inventory import Inventory
+from .load import LoadedPolicy
+from .plan import Change, Plan, build_plan
 from .render import objects
+from .resolve import resolve
 
-Planner = Callable[[], Plan]
+Reread = Callable[[Wazo, Inventory, Sequence[Change]], Inventory]
 NOT_CONFIRMED = "not confirmed: nothing applied"
 
 
@@ -60,20 +63,25 @@ class Convergence:
 
 def converge(
     wazo: Wazo,
-    plan: Planner,
+    loaded: LoadedPolicy,
+    read: Callable[[], Inventory],
     *,
+    tenant: str | None = None,
     force: bool = False,
     confirm: Callable[[Plan], bool] = lambda _: True,
     concurrency: int = DEFAULT_CONCURRENCY,
     on_planned: Callable[[Plan], Any] | None = None,
     on_done: Callable[[Outcome], Any] | None = None,
+    reread: Reread = refreshed,
 ) -> Convergence:
-    """Plan with `plan()`, apply what differs unless refused, then plan again to verify.
+    """Plan the policy against `read()`, apply what differs unless refused, then verify.
 
     `confirm` is asked once the plan passed safety (False: nothing is written);
-    `on_planned` sees the plan before that, `on_done` each outcome as it lands.
+    `on_planned` sees the plan before that, `on_done` each outcome as it lands. The check
+    reads again only the objects that changed (`reread`); the others keep what the plan read.
     """
-    planned = plan()
+    inventory = read()
+    planned = build_plan(resolve(loaded, inventory, tenant=tenant))
     if on_planned is not None:
         on_planned(planned)
     if planned.empty:
@@ -85,4 +93,6 @@ def converge(
     if not confirm(planned):
         return Convergence(planned, refused=NOT_CONFIRMED)
     outcomes = apply_plan(wazo, planned, concurrency=concurrency, on_done=on_done)
-    return Convergence(planned, tuple(outcomes), residual=plan())
+    after = reread(wazo, inventory, planned.changes)
+    residual = build_plan(resolve(loaded, after, tenant=tenant))
+    return Convergence(planned, tuple(outcomes), residual=residual)
