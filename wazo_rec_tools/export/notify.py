@@ -68,7 +68,7 @@ def export_outcome(
             continue
         entry = _entry(item, journal)
         if entry is not None:
-            _delivered(outcome, at, tenant, window, entry)
+            _delivered(outcome, at, tenant, window, entry, getattr(item, "manifests", None))
             announced.add((item.tenant.uuid, item.window.key))
     if since is not None and journal is not None and not dry_run:
         for entry in journal.entries():
@@ -88,7 +88,15 @@ def export_outcome(
     return outcome
 
 
-def _delivered(outcome: JobOutcome, at: datetime, tenant: dict, window: dict, entry: Any) -> None:
+def _delivered(
+    outcome: JobOutcome,
+    at: datetime,
+    tenant: dict,
+    window: dict,
+    entry: Any,
+    manifests: list[str] | None = None,
+) -> None:
+    """`manifests`: where this run delivered the manifests, when the outcome says so."""
     locations = list(entry.locations)
     outcome.events.append(
         ev.export_delivered(
@@ -99,7 +107,7 @@ def _delivered(outcome: JobOutcome, at: datetime, tenant: dict, window: dict, en
             size=entry.size,
             sha256=entry.sha256,
             locations=locations,
-            manifests=_manifests(entry, locations),
+            manifests=list(manifests) if manifests else _manifests(entry, locations),
         )
     )
     labels = {"tenant": tenant["slug"]}
