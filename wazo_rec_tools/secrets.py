@@ -20,8 +20,6 @@ from .errors import UserError
 
 CREDENTIAL_NAME = "refresh-token"  # LoadCredential=refresh-token:... in the units
 PASSWORD_CREDENTIAL = "password"  # LoadCredential=password:... in wazo-rec-sync.service
-# Named secrets (`credentials: NAME`, `secret: NAME`) outside systemd.
-CREDENTIALS_DIR = Path("/etc/wazo-rec-tools/credentials")
 
 
 def _credential(name: str) -> str | None:
@@ -37,6 +35,24 @@ def _credential(name: str) -> str | None:
         return path.read_text(encoding="utf-8").strip() or None
     except (FileNotFoundError, NotADirectoryError):
         return None
+
+
+CREDENTIALS_DIR = Path("/etc/wazo-rec-tools/credentials")
+
+
+def named_credential(name: str, where: str) -> str:
+    """The secret named `name` (a destination's `credentials:`): the systemd credential
+    `$CREDENTIALS_DIRECTORY/NAME` under a unit, else `/etc/wazo-rec-tools/credentials/NAME`
+    (refused when group or others can read it)."""
+    value = _credential(name)
+    if value:
+        return value
+    if os.environ.get("CREDENTIALS_DIRECTORY"):
+        raise UserError(
+            f"{where}: no credential {name!r} in $CREDENTIALS_DIRECTORY: add "
+            f"LoadCredential={name}:{CREDENTIALS_DIR / name} to the unit"
+        )
+    return read_secret_file(CREDENTIALS_DIR / name, where, f"credential {name!r}:")
 
 
 def read_secret_file(path: Path, where: str, what: str) -> str:
@@ -63,15 +79,6 @@ def read_secret_file(path: Path, where: str, what: str) -> str:
     if not value:
         raise UserError(f"{where}: {what} {path} is empty")
     return value
-
-
-def named_credential(name: str, where: str) -> str:
-    """The secret called `name`: `$CREDENTIALS_DIRECTORY/NAME` under systemd
-    (`LoadCredential=NAME:…`), else `/etc/wazo-rec-tools/credentials/NAME` (owner-only)."""
-    value = _credential(name)
-    if value:
-        return value
-    return read_secret_file(CREDENTIALS_DIR / name, where, f"credential {name!r}:")
 
 
 def refresh_token(config: Config) -> str:
