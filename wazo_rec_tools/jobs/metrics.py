@@ -54,7 +54,8 @@ FAMILIES: dict[str, Family] = {
         "counter", "Recordings in the export archives delivered."
     ),
     "wazo_rec_export_delivered_bytes_total": Family(
-        "counter", "Bytes of export archives delivered (per destination counted once)."
+        "counter",
+        "Bytes of export archives delivered (once per archive, whatever the destinations).",
     ),
     "wazo_rec_mirror_recordings_delivered_total": Family(
         "counter", "Recordings delivered by the mirror."

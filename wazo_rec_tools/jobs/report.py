@@ -34,7 +34,7 @@ class Notice:
 
     hook: str  # how the hook is shown: `webhook https://hooks.acme.com/…`
     what: str  # `export.delivered msg_…`, `ping start`, ...
-    status: str  # sent | failed | would-send | kept (left in the outbox)
+    status: str  # sent | failed | would-send
     detail: str = ""
 
     def as_json(self) -> dict[str, str]:

@@ -231,10 +231,12 @@ class JobShell:
                     run.notice(hook.label, what, "sent", attempt.detail)
                     continue
                 outbox.failed(item, attempt.detail, self.now())
-                run.notice(hook.label, what, "failed", f"{attempt.detail}; kept for the next run")
+                # a receiver that fails once is not called again in this run
                 left = len(outbox.pending(hook.outbox_key)) - 1
-                if left > 0:  # a receiver that fails once is not hammered again this run
-                    run.notice(hook.label, f"{left} more event(s)", "kept", "kept for the next run")
+                more = f", with {left} more event(s)" if left > 0 else ""
+                run.notice(
+                    hook.label, what, "failed", f"{attempt.detail}; kept for the next run{more}"
+                )
                 break
         outbox.prune(now, [h.outbox_key for h in targets])
 
