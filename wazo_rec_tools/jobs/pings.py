@@ -39,7 +39,12 @@ def log_tail(lines: list[str], limit: int = MAX_LOG_BYTES) -> bytes:
         return data
     cut = data[-limit:]
     newline = cut.find(b"\n")
-    return cut[newline + 1 :] if 0 <= newline < len(cut) - 1 else cut
+    if 0 <= newline < len(cut) - 1:
+        return cut[newline + 1 :]
+    start = 0
+    while start < len(cut) and cut[start] & 0xC0 == 0x80:  # not in the middle of a character
+        start += 1
+    return cut[start:]
 
 
 def send(url: str, body: bytes, timeout: float) -> Attempt:
