@@ -190,7 +190,7 @@ def apply(
         found.append(result)
         for line in _result_lines(result):
             run.reporter.note(line)
-        return sync_outcome(result, datetime.now(UTC))
+        return sync_outcome(result, datetime.now(UTC), partial=tenant is not None)
 
     JobShell(SYNC_JOB, app().config, what="apply", reporter=_stderr_reporter()).run(work)
     result = found[0]

@@ -20,7 +20,9 @@ from .render import PLURALS, change_json
 JOB = "sync"
 
 
-def sync_outcome(result: Convergence, at: datetime) -> JobOutcome:
+def sync_outcome(result: Convergence, at: datetime, *, partial: bool = False) -> JobOutcome:
+    """`partial`: the run covered one tenant (`--tenant`), so the drift figures of the
+    others are kept rather than reset."""
     outcome = JobOutcome(ok=result.ok)
     outcome.errors = result.errors()
     planned = result.planned
@@ -44,7 +46,8 @@ def sync_outcome(result: Convergence, at: datetime) -> JobOutcome:
             )
         )
     metrics = outcome.metrics
-    metrics.reset.add("wazo_rec_policy_drift_objects")
+    if not partial:
+        metrics.reset.add("wazo_rec_policy_drift_objects")
     for tenant, n in _per_tenant(planned).items():
         metrics.gauge("wazo_rec_policy_drift_objects", {"tenant": tenant}, n)
     bad: set[str] = set()
