@@ -27,7 +27,7 @@ from ..policy.model import json_schema
 from ..policy.plan import Plan, build_plan
 from ..policy.read import dump_scope, policy_scope, read_inventory, visible_tenants
 from ..policy.render import objects, plan_json, render_text
-from ..policy.resolve import resolve
+from ..policy.resolve import resolve, selection_lines
 from ..policy.sync import JOB as SYNC_JOB
 from ..policy.sync import sync_outcome
 from ..wazo.stack import Wazo
@@ -78,7 +78,8 @@ def _plan(wazo: Wazo, loaded: LoadedPolicy, tenant: str | None) -> Plan:
 def validate(policy_file: Path | None, policy_path: Path | None, online: bool) -> None:
     """Check the policy: schema and semantics offline, names too with --online.
 
-    Errors are `file:line:column: message`, all of them at once. Nothing is written.
+    Errors are `file:line:column: message`, all of them at once. With --online, also how
+    many users `defaults` and each rule select. Nothing is written.
     """
     loaded = _load(policy_file or policy_path)
     if not online:
@@ -87,12 +88,15 @@ def validate(policy_file: Path | None, policy_path: Path | None, online: bool) -
         click.echo(f"{loaded.path}: valid ({tenants} tenant{'s' if tenants != 1 else ''})")
         return
     with app().connect() as wazo:
-        plan = _plan(wazo, loaded, None)
+        desired = resolve(loaded, _inventory(wazo, loaded, None))
+    plan = build_plan(desired)
     _warn(plan.warnings)
     click.echo(
         f"{loaded.path}: valid, every name resolves on the stack "
         f"({plan.objects_in_scope} objects in scope)"
     )
+    for line in selection_lines(loaded, desired):
+        click.echo(line)
 
 
 @main.command()
