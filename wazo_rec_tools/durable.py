@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -41,18 +42,17 @@ def write_json(path: Path, data: Any, mode: int = 0o640) -> None:
     fsync_dir(path.parent)
 
 
-def replace_text(path: Path, text: str, mode: int = 0o640) -> None:
-    """Replace `path` with `text` atomically: a reader sees the old file or the new one whole.
-
-    The mode is set explicitly (the umask does not narrow it): some files are read by
-    another service, such as node_exporter for a metrics textfile.
-    """
+def write_text(path: Path, text: str | Iterable[str], mode: int = 0o640) -> None:
+    """Text (or its pieces, in order) written atomically, like `write_json`: a reader never
+    sees half a file. `mode` is set as given, whatever the umask: some files are read by
+    another service (node_exporter reads the metrics textfile)."""
     temp = path.with_name(f".{path.name}.tmp")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, mode)
     try:
         with open(fd, "wb") as out:
             os.fchmod(out.fileno(), mode)
-            out.write(text.encode())
+            for piece in [text] if isinstance(text, str) else text:
+                out.write(piece.encode())
             out.flush()
             os.fsync(out.fileno())
         os.replace(temp, path)

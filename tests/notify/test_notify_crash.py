@@ -8,8 +8,7 @@ import subprocess
 import sys
 import time
 
-from conftest import SECRET
-from receiver import verify
+from notify_receiver import SECRET, verify
 
 # The child's downloads are slow (64 KiB every 0.2 s), so that it can be killed mid-run.
 SLOW_CLI = """

@@ -7,8 +7,7 @@ import json
 import sqlite3
 from pathlib import Path
 
-from conftest import SECRET
-from receiver import verify
+from notify_receiver import SECRET, verify
 
 from wazo_rec_tools.sandbox import Sandbox
 

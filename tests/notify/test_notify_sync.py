@@ -8,8 +8,7 @@ import sys
 import time
 
 import pytest
-from conftest import SECRET
-from receiver import verify
+from notify_receiver import SECRET, verify
 
 from wazo_rec_tools.jobs.lock import JobLock
 from wazo_rec_tools.policy.model import USER_FIELDS

@@ -7,7 +7,7 @@ import threading
 from http.server import HTTPServer
 from pathlib import Path
 
-from conftest import SECRET
+from notify_receiver import SECRET
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "notifications.md"
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..durable import replace_text
+from ..durable import write_text
 from ..errors import UserError
 
 FILE_MODE = 0o644  # node_exporter runs as its own user
@@ -133,7 +133,7 @@ def render(series: Iterable[tuple[str, Mapping[str, str], float]]) -> str:
 
 def write_textfile(path: Path, text: str) -> None:
     try:
-        replace_text(path, text, mode=FILE_MODE)
+        write_text(path, text, mode=FILE_MODE)
     except OSError as exc:
         raise UserError(f"cannot write the metrics file {path}: {exc.strerror}") from None
 
