@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from wazo_rec_tools import durable
 from wazo_rec_tools.errors import UserError
 from wazo_rec_tools.export import destinations
 from wazo_rec_tools.export.destinations import (
@@ -14,7 +15,6 @@ from wazo_rec_tools.export.destinations import (
     manifest_key,
     open_destination,
 )
-from wazo_rec_tools.export.destinations import file as file_destination
 
 KEY = "acme/2026/2026-03-23_2026-03-30.zip"
 
@@ -99,11 +99,11 @@ def test_delivery_leaves_no_temporary_file(tmp_path, root):
 def test_interrupted_copy_leaves_nothing_under_the_key(tmp_path, root, monkeypatch):
     source, sha = make_source(tmp_path)
 
-    def copy_half_then_die(src: Path, temp: Path) -> None:
-        temp.write_bytes(src.read_bytes()[:5])
+    def copy_half_then_die(src: Path, out) -> None:
+        out.write(src.read_bytes()[:5])
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(file_destination, "_copy", copy_half_then_die)
+    monkeypatch.setattr(durable, "_copy", copy_half_then_die)
     with pytest.raises(KeyboardInterrupt):
         open_destination(root.as_uri()).deliver(source, KEY, sha)
 

@@ -42,8 +42,12 @@ class JobLock:
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o640)
         except PermissionError:
-            # left by another user (a run by hand as root): flock works on a read-only file
-            fd = self._open_read_only()
+            from .folders import not_writable
+
+            target = self.path if self.path.exists() else self.path.parent
+            raise not_writable(
+                target, "the lock file" if target == self.path else "the state directory"
+            ) from None
         except OSError as exc:
             raise StateError(
                 f"cannot open the lock file {self.path}: {exc.strerror} "
@@ -64,15 +68,6 @@ class JobLock:
             os.write(fd, f"{os.getpid()}\n".encode())
         self._fd = fd
         return self
-
-    def _open_read_only(self) -> int:
-        try:
-            return os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
-        except OSError as exc:
-            raise StateError(
-                f"cannot open the lock file {self.path}: {exc.strerror} "
-                "(the state directory must be writable by the user running the job)"
-            ) from None
 
     def release(self) -> None:
         if self._fd is not None:

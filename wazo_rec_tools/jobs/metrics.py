@@ -133,7 +133,7 @@ def render(series: Iterable[tuple[str, Mapping[str, str], float]]) -> str:
 
 def write_textfile(path: Path, text: str) -> None:
     try:
-        write_text(path, text, mode=FILE_MODE)
+        write_text(path, text, FILE_MODE, exact=True)
     except OSError as exc:
         raise UserError(f"cannot write the metrics file {path}: {exc.strerror}") from None
 

@@ -33,6 +33,10 @@ class Destination(Protocol):
         """Store the file under `key` atomically (nothing if already there); its location."""
         ...
 
+    def sweep(self) -> list[str]:
+        """Remove the temporary objects an interrupted delivery left; their locations."""
+        ...
+
 
 DestinationFactory = Callable[[str], Destination]
 SCHEMES: dict[str, DestinationFactory] = {}

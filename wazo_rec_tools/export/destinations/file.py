@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-import errno
-import os
-import shutil
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
-from ...durable import CHUNK, fsync_dir, sha256_of
+from ...durable import fsync_dir, sha256_of, temp_names, write_new
 from ...errors import UserError
 from . import DestinationConflict, DestinationError, register
 
@@ -18,8 +15,9 @@ DIR_MODE = 0o750
 
 
 class FileDestination:
-    """Files under a root directory: written to a temporary name, fsynced, then linked into
-    place, which fails rather than replace a file that appeared meanwhile."""
+    """Files under a root directory, written with `durable.write_new`: a temporary name,
+    fsynced, then linked into place, which fails rather than replace a file that appeared
+    meanwhile."""
 
     def __init__(self, url: str):
         parts = urlsplit(url)
@@ -57,37 +55,32 @@ class FileDestination:
 
     def deliver(self, local_path: Path, key: str, sha256: str) -> str:
         target = self._path(key)
+        # a run killed after the link, or mid-copy, leaves a temporary name behind
+        with contextlib.suppress(OSError):
+            for leftover in temp_names(target):
+                leftover.unlink()
         if self.exists(key, sha256):
             return self.location(key)
         try:
             _makedirs(target.parent)
-            temp = target.with_name(f".{target.name}.tmp")  # runs are serialised by the lock
-            with contextlib.suppress(FileNotFoundError):
-                temp.unlink()
-            try:
-                _copy(local_path, temp)
-                try:
-                    os.link(temp, target)
-                except FileExistsError:
-                    # another writer got there first: identical content is fine
-                    self.exists(key, sha256)
-                except OSError as exc:
-                    if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EXDEV):
-                        raise
-                    # no hard links here (some network or FAT file systems): rename, after
-                    # one more check that nothing took the name
-                    if self.exists(key, sha256):
-                        return self.location(key)
-                    os.rename(temp, target)
-            finally:
-                with contextlib.suppress(FileNotFoundError):
-                    temp.unlink()
-            fsync_dir(target.parent)
+            write_new(target, local_path, FILE_MODE)
+        except FileExistsError:
+            # another writer got there first: identical content is fine
+            self.exists(key, sha256)
         except OSError as exc:
             raise DestinationError(
                 f"{self.location(key)}: cannot write: {exc.strerror or exc}"
             ) from None
         return self.location(key)
+
+    def sweep(self) -> list[str]:
+        """Temporary copies (`<tenant>/<year>/.<name>.*.tmp`) left by a killed run."""
+        removed = []
+        for leftover in self.root.glob("*/*/.*.tmp"):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+                removed.append(leftover.as_uri())
+        return removed
 
 
 def _makedirs(path: Path) -> None:
@@ -99,24 +92,6 @@ def _makedirs(path: Path) -> None:
         with contextlib.suppress(FileExistsError):
             directory.mkdir(mode=DIR_MODE)
         fsync_dir(directory.parent)
-
-
-def _copy(source: Path, temp: Path) -> None:
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE)
-    with open(fd, "wb") as out, open(source, "rb") as src:
-        try:
-            # in-kernel copy: an archive of a few GB never passes through this process
-            while os.copy_file_range(src.fileno(), out.fileno(), 64 * CHUNK):
-                pass
-        except OSError as exc:
-            if exc.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
-                raise
-            src.seek(0)
-            out.seek(0)
-            out.truncate()
-            shutil.copyfileobj(src, out, CHUNK)
-        out.flush()
-        os.fsync(out.fileno())
 
 
 @register("file")
