@@ -13,9 +13,13 @@ from ..errors import UserError
 from ..export.destinations import open_destination
 from ..export.job import ExportJob, RunReport, export_zone, pending_windows
 from ..export.journal import DB_NAME, Journal, RunLock
+from ..export.notify import JOB as EXPORT_JOB
+from ..export.notify import export_outcome
 from ..export.progress import LineReporter, TtyReporter, human_size
 from ..export.setup import SERVICE_USERNAME, UNIT_CREDENTIAL_PATH, setup_service_account
 from ..export.windows import Window, adhoc_window
+from ..jobs.report import JobOutcome
+from ..jobs.shell import JobShell, RunContext
 from ..moments import MomentError
 from ..wazo.stack import Wazo
 from . import main
@@ -70,34 +74,44 @@ def run_command(
     state_dir = Path(settings.state_dir)
     chosen = list(tenants) or None
 
-    if dry_run:
-        journal = Journal.open(state_dir, create=False) if _journal_exists(state_dir) else None
+    reports: list[RunReport] = []
+
+    def work(run: RunContext) -> JobOutcome:
+        log = run.reporter
+        journal = None
+        if not dry_run or _journal_exists(state_dir):
+            journal = Journal.open(state_dir, create=not dry_run)
         try:
             with _connect() as wazo:
-                report = ExportJob(wazo, settings, journal, destinations, reporter, zone=zone).run(
-                    tenants=chosen, window=window, dry_run=True
+                report = ExportJob(wazo, settings, journal, destinations, log, zone=zone).run(
+                    tenants=chosen, window=window, dry_run=dry_run
                 )
+            reports.append(report)
+            if not dry_run:
+                if output != "json":
+                    log.info(_summary(report))
+                for outcome in report.left_behind:
+                    log.error(
+                        f"left due: {outcome.tenant.slug} {outcome.window.label} "
+                        f"({outcome.status}): {outcome.detail}"
+                    )
+            return export_outcome(
+                report,
+                journal,
+                datetime.now(UTC),
+                dry_run=dry_run,
+                since=run.interrupted_since,
+            )
         finally:
             if journal is not None:
                 journal.close()
-        if output == "json":
-            emit_json(report.as_dict())
-        return
 
-    with RunLock(state_dir), Journal.open(state_dir) as journal, _connect() as wazo:
-        report = ExportJob(wazo, settings, journal, destinations, reporter, zone=zone).run(
-            tenants=chosen, window=window
-        )
+    # the job shell holds the export lock, pings, sends the events, writes the metrics
+    shell = JobShell(EXPORT_JOB, config, what="export run", reporter=reporter, dry_run=dry_run)
+    ok = shell.run(work).ok
     if output == "json":
-        emit_json(report.as_dict())
-    else:
-        reporter.info(_summary(report))
-    for outcome in report.left_behind:
-        reporter.error(
-            f"left due: {outcome.tenant.slug} {outcome.window.label} ({outcome.status}): "
-            f"{outcome.detail}"
-        )
-    if not report.ok:
+        emit_json(reports[0].as_dict())
+    if not ok:
         raise click.exceptions.Exit(1)
 
 
