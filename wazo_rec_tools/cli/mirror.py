@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -12,11 +13,14 @@ from ..errors import UserError
 from ..export.destinations import open_destination
 from ..export.progress import LineReporter, TtyReporter
 from ..jobs.lock import JobLock
+from ..jobs.report import JobOutcome
+from ..jobs.shell import JobShell, RunContext
 from ..jobs.state import DB_NAME
 from ..jobs.tenants import chosen_tenants
 from ..localzone import local_timezone
 from ..mirror.job import MirrorJob, MirrorReport
 from ..mirror.journal import STATUSES, MirrorJournal
+from ..mirror.notify import mirror_outcome
 from ..wazo.stack import Wazo
 from . import main
 from .context import app, emit_json, is_tty, output_option, table
@@ -60,45 +64,47 @@ def run_command(tenants: tuple[str, ...], dry_run: bool, output: str) -> None:
     \b
     Exit status 1 when something could not be delivered (it is retried with backoff).
     """
-    settings = app().config.mirror
+    config = app().config
+    settings = config.mirror
     destinations = [open_destination(url) for url in settings.destinations]
     if not destinations:
         raise UserError(
-            f"{app().config.where('mirror')}: mirror.destinations is empty: "
-            "list where the recordings go"
+            f"{config.where('mirror')}: mirror.destinations is empty: list where the recordings go"
         )
-    reporter = TtyReporter() if is_tty() and output == "text" else LineReporter()
+    if output == "json":  # the progress lines go to stderr, the report alone to stdout
+        reporter: LineReporter = LineReporter(sys.stderr, sys.stderr)
+    else:
+        reporter = TtyReporter() if is_tty() else LineReporter()
     state_dir = _state_dir()
     chosen = list(tenants) or None
-    if dry_run:
-        journal = MirrorJournal.open(state_dir) if (state_dir / DB_NAME).exists() else None
+    reports: list[MirrorReport] = []
+
+    def work(run: RunContext) -> JobOutcome:
+        log = run.reporter
+        journal = None
+        if not dry_run or (state_dir / DB_NAME).exists():
+            journal = MirrorJournal.open(state_dir, create=not dry_run)
         try:
             with _connect() as wazo:
-                job = MirrorJob(
-                    wazo, settings, journal, destinations, reporter, state_dir=state_dir
-                )
-                report = job.run(tenants=chosen, dry_run=True)
+                job = MirrorJob(wazo, settings, journal, destinations, log, state_dir=state_dir)
+                report = job.run(tenants=chosen, dry_run=dry_run)
+            reports.append(report)
+            if dry_run:
+                for line in report.planned:
+                    log.info(line)
+            elif output != "json":
+                log.info(summary(report))
+            return mirror_outcome(report, journal, datetime.now(UTC), since=run.interrupted_since)
         finally:
             if journal is not None:
                 journal.close()
-        if output == "json":
-            emit_json(report.as_json())
-        else:
-            for line in report.planned:
-                click.echo(line)
-        return
-    with (
-        JobLock(state_dir, LOCK_JOB, "mirror run"),
-        MirrorJournal.open(state_dir) as journal,
-        _connect() as wazo,
-    ):
-        job = MirrorJob(wazo, settings, journal, destinations, reporter, state_dir=state_dir)
-        report = job.run(tenants=chosen)
+
+    # the job shell holds the mirror lock, pings, sends the events, writes the metrics
+    shell = JobShell(LOCK_JOB, config, what="mirror run", reporter=reporter, dry_run=dry_run)
+    ok = shell.run(work).ok
     if output == "json":
-        emit_json(report.as_json())
-    else:
-        reporter.info(summary(report))
-    if not report.ok:
+        emit_json(reports[0].as_json())
+    if not ok:
         raise click.exceptions.Exit(1)
 
 

@@ -426,6 +426,15 @@ class MirrorJournal:
             counts.setdefault(tenant, {})[status] = n
         return counts
 
+    def delivered_since(self, since: datetime) -> list[Recording]:
+        """Recordings delivered (or deleted after delivery) since `since`."""
+        stamp = since.astimezone(UTC).isoformat(timespec="seconds")
+        return self._rows(
+            "SELECT * FROM mirror_recordings WHERE status IN ('delivered', 'deleted') AND "
+            "delivered_at>=? ORDER BY tenant_slug, cdr_id, recording_uuid",
+            (stamp,),
+        )
+
     def newest_delivered(self, tenant_uuid: str) -> Recording | None:
         rows = self._rows(
             "SELECT * FROM mirror_recordings WHERE tenant_uuid=? AND status IN "
