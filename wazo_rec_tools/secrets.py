@@ -37,6 +37,24 @@ def _credential(name: str) -> str | None:
         return None
 
 
+CREDENTIALS_DIR = Path("/etc/wazo-rec-tools/credentials")
+
+
+def named_credential(name: str, where: str) -> str:
+    """The secret named `name` (a destination's `credentials:`): the systemd credential
+    `$CREDENTIALS_DIRECTORY/NAME` under a unit, else `/etc/wazo-rec-tools/credentials/NAME`
+    (refused when group or others can read it)."""
+    value = _credential(name)
+    if value:
+        return value
+    if os.environ.get("CREDENTIALS_DIRECTORY"):
+        raise UserError(
+            f"{where}: no credential {name!r} in $CREDENTIALS_DIRECTORY: add "
+            f"LoadCredential={name}:{CREDENTIALS_DIR / name} to the unit"
+        )
+    return read_secret_file(CREDENTIALS_DIR / name, where, f"credential {name!r}:")
+
+
 def read_secret_file(path: Path, where: str, what: str) -> str:
     """The stripped content of a secret file that only its owner can read."""
     try:

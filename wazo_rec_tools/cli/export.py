@@ -9,7 +9,7 @@ import click
 
 from .. import secrets
 from ..errors import UserError
-from ..export.destinations import open_destination
+from ..destinations import open_destination
 from ..export.job import ExportJob, RunReport, export_zone
 from ..export.journal import DB_NAME, Journal, RunLock
 from ..export.progress import LineReporter, TtyReporter, human_size

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..destinations.uploads import UPLOADS_SQL
 from ..errors import UserError
 
 DB_NAME = "journal.sqlite3"
@@ -74,7 +75,10 @@ CREATE TABLE IF NOT EXISTS windows (
 """
 
 # Append only: a released step is never edited, a new one takes the next version.
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "export windows", _sql(_V1_EXPORT_WINDOWS)),)
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "export windows", _sql(_V1_EXPORT_WINDOWS)),
+    Migration(2, "destination uploads and delivered objects", _sql(UPLOADS_SQL)),
+)
 
 LATEST = MIGRATIONS[-1].version
 
