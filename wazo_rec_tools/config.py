@@ -18,6 +18,7 @@ from pydantic import (
     field_validator,
 )
 
+from .destinations.entries import DestinationSpec, check_entries
 from .errors import InputErrors
 from .yamlsource import Document, load_file, pydantic_problems
 
@@ -88,7 +89,9 @@ class ExportConfig(_Strict):
     tenants: Literal["all"] | list[StrictStr] = "all"
     email: StrictStr | None = None
     state_dir: Path = Field(DEFAULT_STATE_DIR, strict=False)
-    destinations: list[StrictStr] = Field(
+    # entries: a URL, or a mapping with `url` and the kind's options (destinations/entries.py);
+    # checked once the file is loaded, then held as `DestinationSpec`s
+    destinations: list[Any] = Field(
         default_factory=lambda: ["file:///var/lib/wazo-rec-tools/archives"], min_length=1
     )
 
@@ -110,14 +113,11 @@ class ExportConfig(_Strict):
             raise ValueError(f"not an e-mail address: {value!r}")
         return value
 
-    @field_validator("destinations")
+    @field_validator("destinations", mode="before")
     @classmethod
-    def _destinations(cls, value: list[str]) -> list[str]:
-        for url in value:
-            if "://" not in url:
-                raise ValueError(
-                    f"a destination is a URL such as file:///srv/archives, got {url!r}"
-                )
+    def _destinations(cls, value: Any) -> Any:
+        if not isinstance(value, list):
+            raise ValueError("expected a list of destinations (URLs, or mappings with `url`)")
         return value
 
     @field_validator("tenants")
@@ -135,8 +135,15 @@ class ExportConfig(_Strict):
         return value
 
 
+class EncryptionConfig(_Strict):
+    """What leaves the stack is encrypted to these age recipients (destinations/encryption)."""
+
+    age_recipients: Annotated[list[StrictStr], Field(min_length=1)]
+
+
 class _ConfigModel(_Strict):
     stack: StackConfig = Field(default_factory=StackConfig)
+    encryption: EncryptionConfig | None = None
     auth: AuthConfig = Field(default_factory=AuthConfig)
     policy: Path = Field(Path("/etc/wazo-rec-tools/policy.yml"), strict=False)
     export: ExportConfig = Field(default_factory=ExportConfig)
@@ -159,6 +166,7 @@ class Config:
     export: ExportConfig
     path: Path | None = None
     document: Document | None = None
+    encryption: EncryptionConfig | None = None
 
     def where(self, *loc: str | int) -> str:
         """`file:line:col` of a key, for errors about values read from the config."""
@@ -180,7 +188,10 @@ def load_config(path: Path | str | None = None, *, required: bool = False) -> Co
     explicit = path is not None or "WAZO_REC_CONFIG" in os.environ
     cfg_path = Path(path) if path is not None else default_path()
     if not cfg_path.exists() and not (explicit or required):
-        return Config(StackConfig(), AuthConfig(), _ConfigModel().policy, ExportConfig())
+        defaults = ExportConfig()
+        specs, _ = check_entries(None, ("export", "destinations"), defaults.destinations)
+        export = defaults.model_copy(update={"destinations": specs})
+        return Config(StackConfig(), AuthConfig(), _ConfigModel().policy, export)
     doc = load_file(cfg_path)
     data = doc.data if doc.data is not None else {}
     if not isinstance(data, dict):
@@ -200,7 +211,14 @@ def load_config(path: Path | str | None = None, *, required: bool = False) -> Co
             "password_file": resolve(model.auth.password_file),
         }
     )
-    export = model.export.model_copy(update={"state_dir": resolve(model.export.state_dir)})
+    problems: list[str] = []
+    specs, problems = check_entries(doc, ("export", "destinations"), model.export.destinations)
+    problems += _check_encryption(doc, model.encryption)
+    if problems:
+        raise InputErrors(problems)
+    export = model.export.model_copy(
+        update={"state_dir": resolve(model.export.state_dir), "destinations": specs}
+    )
     return Config(
         stack=model.stack,
         auth=auth,
@@ -208,4 +226,34 @@ def load_config(path: Path | str | None = None, *, required: bool = False) -> Co
         export=export,
         path=cfg_path,
         document=doc,
+        encryption=model.encryption,
     )
+
+
+def _check_encryption(doc: Document, encryption: EncryptionConfig | None) -> list[str]:
+    """Each recipient parsed now, so a typo is found by `status`, not by the weekly run."""
+    if encryption is None:
+        return []
+    from .destinations.encryption import parse_recipient
+    from .errors import UserError
+
+    problems = []
+    for index, recipient in enumerate(encryption.age_recipients):
+        at = ("encryption", "age_recipients", index)
+        try:
+            parse_recipient(recipient)
+        except UserError as exc:  # pyrage missing
+            return [f"{doc.path}:{doc.locate(at)}: encryption.age_recipients: {exc}"]
+        except ValueError as exc:
+            problems.append(
+                f"{doc.path}:{doc.locate(at)}: encryption.age_recipients.{index}: {exc}"
+            )
+    return problems
+
+
+def destination_specs(settings: ExportConfig) -> list[DestinationSpec]:
+    """`export.destinations` as checked entries (an `ExportConfig` built in code holds URLs)."""
+    specs, problems = check_entries(None, ("export", "destinations"), settings.destinations)
+    if problems:
+        raise InputErrors(problems)
+    return specs

@@ -82,6 +82,7 @@ def main(ctx: click.Context, config_path: Path | None, debug: bool) -> None:
 from . import (  # noqa: E402
     calls,
     demo,
+    destinations,
     export,
     policy,
     recordings,
@@ -94,6 +95,7 @@ from . import (  # noqa: E402
 __all__ = [
     "calls",
     "demo",
+    "destinations",
     "export",
     "main",
     "policy",

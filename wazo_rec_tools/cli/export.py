@@ -8,13 +8,16 @@ from pathlib import Path
 import click
 
 from .. import secrets
+from ..config import destination_specs
+from ..destinations import StateUploads, open_destination
+from ..destinations.encryption import Encryption
 from ..errors import UserError
-from ..destinations import open_destination
 from ..export.job import ExportJob, RunReport, export_zone
 from ..export.journal import DB_NAME, Journal, RunLock
 from ..export.progress import LineReporter, TtyReporter, human_size
 from ..export.setup import SERVICE_USERNAME, UNIT_CREDENTIAL_PATH, setup_service_account
 from ..export.windows import Window, adhoc_window, parse_bound
+from ..jobs.state import open_state
 from ..wazo.stack import Wazo
 from . import main
 from .context import app, emit_json, is_tty, output_option, table
@@ -53,16 +56,17 @@ def run_command(
     settings = config.export
     zone = export_zone(settings.timezone)
     window = _one_off_window(from_, until, zone)
-    destinations = [open_destination(url) for url in settings.destinations]
+    specs = destination_specs(settings)
     reporter = TtyReporter() if is_tty() else LineReporter()
     state_dir = Path(settings.state_dir)
     chosen = list(tenants) or None
+    sealing = Encryption(tuple(config.encryption.age_recipients)) if config.encryption else None
 
     if dry_run:
         journal = Journal.open(state_dir, create=False) if _journal_exists(state_dir) else None
         try:
             with _connect() as wazo:
-                ExportJob(wazo, settings, journal, destinations, reporter, zone=zone).run(
+                ExportJob(wazo, settings, journal, [], reporter, zone=zone).run(
                     tenants=chosen, window=window, dry_run=True
                 )
         finally:
@@ -70,10 +74,26 @@ def run_command(
                 journal.close()
         return
 
-    with RunLock(state_dir), Journal.open(state_dir) as journal, _connect() as wazo:
-        report = ExportJob(wazo, settings, journal, destinations, reporter, zone=zone).run(
-            tenants=chosen, window=window
-        )
+    with RunLock(state_dir), Journal.open(state_dir) as journal:
+        # every destination opened (SDK, secret) before any work: a bad one stops the run now
+        uploads = StateUploads(open_state(state_dir))
+        destinations = [open_destination(spec, uploads=uploads) for spec in specs]
+        try:
+            with _connect() as wazo:
+                report = ExportJob(
+                    wazo,
+                    settings,
+                    journal,
+                    destinations,
+                    reporter,
+                    zone=zone,
+                    encryption=sealing,
+                    deliveries=uploads,
+                ).run(tenants=chosen, window=window)
+        finally:
+            for destination in destinations:
+                destination.close()
+            uploads.conn.close()
     reporter.info(_summary(report))
     if not report.ok:
         raise click.exceptions.Exit(1)

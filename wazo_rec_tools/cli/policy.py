@@ -64,7 +64,9 @@ def validate(policy_file: Path | None, policy_path: Path | None, online: bool) -
     """Check the policy: schema and semantics offline, names too with --online.
 
     Errors are `file:line:column: message`, all of them at once. Nothing is written.
+    The configuration is checked too (destinations, encryption).
     """
+    app().config  # noqa: B018  (loading it reports its errors)
     loaded = _load(policy_file or policy_path)
     if not online:
         _warn(loaded.warnings)

@@ -84,6 +84,8 @@ class EntryError(ValueError):
 
 def parse_entry(raw: Any, where: str = "(defaults)") -> DestinationSpec:
     """A destination entry checked; `EntryError` or pydantic's `ValidationError` if bad."""
+    if isinstance(raw, DestinationSpec):
+        return raw
     if isinstance(raw, str):
         data: dict[str, Any] = {"url": raw}
     elif isinstance(raw, dict):
