@@ -1,6 +1,6 @@
 """`gs://bucket/prefix`: Google Cloud Storage, native API (google-cloud-storage, `[gcs]`).
 
-Create-only with `ifGenerationMatch=0`; resumable uploads in 8 MiB chunks (bounded memory),
+Create-only with `ifGenerationMatch=0`; resumable uploads in 32 MiB chunks (bounded memory),
 each object's CRC32C checked by the library against the store's. An object becomes visible
 only when its last chunk is in. A killed upload starts over on the next run: its session URL
 is a bearer capability, so it is not kept in the journal, and GCS drops an unfinished session
@@ -30,7 +30,7 @@ SCOPE = "https://www.googleapis.com/auth/devstorage.read_write"
 class Options(_Options):
     endpoint_url: StrictStr | None = None
     project: StrictStr | None = None
-    chunk_size_mib: Annotated[int, Field(ge=1, le=256)] = 8
+    chunk_size_mib: Annotated[int, Field(ge=1, le=256)] = 32
 
     @field_validator("url")
     @classmethod

@@ -34,11 +34,11 @@ CONNECT_TIMEOUT = 20
 
 class Options(_Options):
     known_hosts: Annotated[Path, Field(strict=False)]
-    # 64 KiB blocks, 64 in flight: 4 MiB at most in memory (asyncssh's defaults follow the
-    # server's limits: hundreds of MB on a fast link). OpenSSH's sftp-server closes the
+    # 240 KiB blocks, 32 in flight: 7.5 MiB at most in memory (asyncssh's defaults follow
+    # the server's limits: hundreds of MB on a fast link). OpenSSH's sftp-server closes the
     # connection on a message over 256 KiB, header included: blocks stay below that.
-    block_size_kib: Annotated[int, Field(ge=16, le=240)] = 64
-    max_requests: Annotated[int, Field(ge=1, le=128)] = 64
+    block_size_kib: Annotated[int, Field(ge=16, le=240)] = 240
+    max_requests: Annotated[int, Field(ge=1, le=128)] = 32
 
     @field_validator("url")
     @classmethod
