@@ -217,22 +217,21 @@ class Destination:
             except _Refused:
                 return CheckResult(self.url, False, False, "cannot write: the probe name is taken")
             try:
-                read = self._call("read back", key, lambda: b"".join(self.store.read(key)))
-            except DestinationError as exc:
-                return CheckResult(
-                    self.url,
-                    True,
-                    False,
-                    f"ok (write-only: cannot read back: {_tail(exc)})",
+                read: bytes | None = self._call(
+                    "read back", key, lambda: b"".join(self.store.read(key))
                 )
-            finally:
-                try:
-                    self._call("remove", key, lambda: self.store.remove(key))
-                except DestinationError as exc:
-                    # not fatal to delivery, but the probe stays: say so
-                    removal = f"; the probe {key} stays ({_tail(exc)})"
-                else:
-                    removal = ""
+            except DestinationError:
+                read = None
+            try:
+                self._call("remove", key, lambda: self.store.remove(key))
+                removal = ""
+            except DestinationError as exc:
+                # not fatal to delivery, but the probe stays: say so
+                removal = f"; the probe {key} stays ({_tail(exc)})"
+            if read is None:
+                # the store's reason for refusing the read is expected here: not repeated
+                message = f"ok (write-only: cannot read back){removal}"
+                return CheckResult(self.url, True, False, message)
             if hashlib.sha256(read).hexdigest() != digest:
                 return CheckResult(
                     self.url, True, False, "written, but read back different bytes" + removal
