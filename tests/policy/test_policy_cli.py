@@ -278,7 +278,9 @@ def test_plan_detailed_exitcode_is_2_with_changes_then_0_without(stack, run_cli,
     assert run_cli("plan", "--detailed-exitcode").exit_code == 1
 
 
-def test_plan_writes_nothing_and_reads_users_in_one_page(stack, run_cli, write_policy):
+def test_plan_writes_nothing_and_reads_users_in_one_request_after_a_probe(
+    stack, run_cli, write_policy
+):
     write_policy(
         "version: 1\nfeatures:\n  callrecord: {enabled: true}\ntenants:\n"
         "  - tenant: acme\n    users:\n      defaults: {" + ONLINE + ": true}\n  - tenant: globex\n"
@@ -287,7 +289,8 @@ def test_plan_writes_nothing_and_reads_users_in_one_page(stack, run_cli, write_p
     assert result.exit_code == 0
     assert json.loads(result.stdout)["summary"]["by_kind"] == {"features": 1, "users": 20}
     assert writes(stack) == []
-    assert len(stack.log.find(method="GET", path=r"/confd/1\.1/users$")) == 1
+    listed = stack.log.find(method="GET", path=r"/confd/1\.1/users$")
+    assert [r.params.get("limit") for r in listed] == ["1", None]
 
 
 def test_plan_for_one_tenant(stack, run_cli, write_policy):

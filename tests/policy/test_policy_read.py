@@ -1,4 +1,4 @@
-"""Reading the inventory: paged lists, never one request per user."""
+"""Reading the inventory: per list a probe and one request without limit, never a page."""
 
 from __future__ import annotations
 
@@ -20,19 +20,21 @@ tenants:
 """
 
 
-def test_reading_2500_users_takes_three_pages_and_a_constant(tmp_path):
+def test_reading_2500_users_takes_a_probe_one_request_and_a_constant(tmp_path):
     with Sandbox(SeedSpec(users=2500, weeks=0), spool_dir=tmp_path) as sb, connect(sb) as wazo:
         sb.log.clear()
         loaded = load_policy_text(POLICY)
         tenants = visible_tenants(wazo)
-        inventory = read_inventory(wazo, policy_scope(wazo, loaded, tenants), tenants)
-        assert len(inventory.users) == 2500
-        gets = [(r.path, r.params.get("recurse")) for r in sb.log.find(method="GET")]
-    user_pages = [g for g in gets if g[0].endswith("/users")]
-    assert user_pages == [("/api/confd/1.1/users", "true")] * 3
-    assert (
-        len(gets) - len(user_pages) <= 7
-    )  # tenants, groups, queues, *26, applicationmap, retention
+        seen: list[str] = []
+        scope = policy_scope(wazo, loaded, tenants)
+        inventory = read_inventory(wazo, scope, tenants, status=seen.append)
+        gets = [(r.path, r.params) for r in sb.log.find(method="GET")]
+    assert len(inventory.users) == 2500
+    user_reads = [params for path, params in gets if path.endswith("/users")]
+    assert user_reads == [{"recurse": "true", "limit": "1"}, {"recurse": "true"}]
+    # tenants, groups and queues (probe + read each), *26, applicationmap, retention
+    assert len(gets) - len(user_reads) <= 8
+    assert seen[0] == "reading 2 500 users from confd…" and seen[-1] == ""
 
 
 def test_one_tenant_is_read_with_its_own_header_and_without_recurse(sandbox):
@@ -44,5 +46,8 @@ def test_one_tenant_is_read_with_its_own_header_and_without_recurse(sandbox):
     globex = sandbox.store.tenant("globex")["uuid"]
     assert {u.tenant_uuid for u in inventory.users} == {globex}
     listed = sandbox.log.find(method="GET", path=r"/users$")
-    assert [(r.tenant, r.params.get("recurse")) for r in listed] == [(globex, "false")]
+    assert [(r.tenant, r.params) for r in listed] == [
+        (globex, {"recurse": "false", "limit": "1"}),
+        (globex, {"recurse": "false"}),
+    ]
     assert inventory.callrecord is None and inventory.applicationmap is None

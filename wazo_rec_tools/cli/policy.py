@@ -11,7 +11,14 @@ from pathlib import Path
 import click
 
 from ..errors import SafetyRefused, UserError
-from ..policy.apply import DEFAULT_CONCURRENCY, Outcome, apply_plan, outcomes_json, summary_lines
+from ..policy.apply import (
+    DEFAULT_CONCURRENCY,
+    Outcome,
+    apply_plan,
+    outcomes_json,
+    refreshed,
+    summary_lines,
+)
 from ..policy.dump import dump_policy
 from ..policy.explain import explain as explain_user
 from ..policy.explain import explain_json, explain_text
@@ -47,9 +54,16 @@ def _warn(warnings: tuple[str, ...] | list[str]) -> None:
         click.echo(line, err=True)
 
 
+def _status(text: str) -> None:
+    """One transient line on a terminal's stderr while the stack is read ("" clears it)."""
+    if sys.stderr.isatty():
+        click.echo(f"\r\x1b[K{text}", nl=False, err=True)
+
+
 def _inventory(wazo: Wazo, loaded: LoadedPolicy, tenant: str | None) -> Inventory:
     tenants = visible_tenants(wazo)
-    return read_inventory(wazo, policy_scope(wazo, loaded, tenants, tenant=tenant), tenants)
+    scope = policy_scope(wazo, loaded, tenants, tenant=tenant)
+    return read_inventory(wazo, scope, tenants, status=_status)
 
 
 def _plan(wazo: Wazo, loaded: LoadedPolicy, tenant: str | None) -> Plan:
@@ -127,7 +141,8 @@ def plan(
     type=click.IntRange(1, 64),
     default=DEFAULT_CONCURRENCY,
     show_default=True,
-    help="Requests in flight at once.",
+    help="Requests in flight at once (confd serialises them past 2; raise it for stacks "
+    "with more headroom).",
 )
 @output_option
 @click.pass_context
@@ -145,13 +160,14 @@ def apply(
     \b
     Shows the plan, refuses past the policy's safety threshold unless --force, asks for
     confirmation on a terminal unless --yes (and refuses without a terminal and --yes),
-    writes with bounded concurrency, then re-reads the stack to verify. Exit 1 if any
-    change failed or drift remains.
+    writes with bounded concurrency, then re-reads the changed objects to verify. Exit 1 if
+    any change failed or drift remains.
     """
     loaded = _load(policy_path)
     text = output == "text"
     with app().connect() as wazo:
-        planned = _plan(wazo, loaded, tenant)
+        inventory = _inventory(wazo, loaded, tenant)
+        planned = build_plan(resolve(loaded, inventory, tenant=tenant))
         _warn(planned.warnings)
         if text:
             click.echo(render_text(planned, colour=is_tty()))
@@ -176,7 +192,9 @@ def apply(
                 )
             click.confirm(f"Apply the plan ({objects(n)} to change)?", abort=True, err=True)
         outcomes = _apply_with_progress(wazo, planned, concurrency, show=text and is_tty())
-        residual = _plan(wazo, loaded, tenant)
+        # verify: the planned objects read again, the others as the plan read them
+        after = refreshed(wazo, inventory, planned.changes)
+        residual = build_plan(resolve(loaded, after, tenant=tenant))
     failed = any(not o.ok for o in outcomes)
     if text:
         for line in summary_lines(outcomes):
@@ -230,7 +248,7 @@ def dump(tenant: str | None, output_file: Path | None) -> None:
     with app().connect() as wazo:
         tenants = visible_tenants(wazo)
         scope = dump_scope(wazo, tenants, tenant=tenant)
-        inventory = read_inventory(wazo, scope, tenants)
+        inventory = read_inventory(wazo, scope, tenants, status=_status)
     result = dump_policy(inventory, scope.tenants)
     _warn(result.notes)
     if output_file is None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from ..sandbox import Sandbox, SeedSpec
+from ..sandbox import Costs, Sandbox, SeedSpec
 from . import main
 
 
@@ -57,22 +57,42 @@ def write_client_files(sandbox: Sandbox, directory: Path) -> Path:
     "--latency", type=click.FloatRange(0, 10), default=0.0, help="Seconds added to every request."
 )
 @click.option(
+    "--realistic-costs",
+    "costs_scale",
+    type=click.FloatRange(min=0, min_open=True, max=100),
+    is_flag=False,
+    flag_value=1.0,
+    default=None,
+    metavar="[SCALE]",
+    help="Cost what the real confd costs: list loading and dumping per user, one core, "
+    "~41 ms per PUT; SCALE multiplies it (0.1: ten times faster) [flag value: 1].",
+)
+@click.option(
     "--dir",
     "directory",
     type=click.Path(file_okay=False, path_type=Path),
     help="Where to write the client config [default: a temporary folder].",
 )
-def sandbox(port: int, users: int, tenants: int, latency: float, directory: Path | None) -> None:
+def sandbox(
+    port: int,
+    users: int,
+    tenants: int,
+    latency: float,
+    costs_scale: float | None,
+    directory: Path | None,
+) -> None:
     """Run the embedded emulated Wazo stack until interrupted.
 
     Prints a config that points wazo-rec at it (admin root, password in a 0600 file).
     """
     directory = directory or Path(tempfile.mkdtemp(prefix="wazo-rec-sandbox-"))
-    stack = Sandbox(SeedSpec(users=users, tenants=tenants), port=port, latency=latency)
+    costs = Costs(scale=costs_scale or 0.0)
+    stack = Sandbox(SeedSpec(users=users, tenants=tenants), port=port, latency=latency, costs=costs)
     stack.start()
     try:
         config = write_client_files(stack, directory)
-        click.echo(f"Sandbox Wazo stack on {stack.url} ({users} users, {tenants} tenants)")
+        costed = f", confd costs x{costs_scale:g}" if costs_scale else ""
+        click.echo(f"Sandbox Wazo stack on {stack.url} ({users} users, {tenants} tenants{costed})")
         click.echo(f"Config written to {config}:\n")
         click.echo(config.read_text())
         click.echo(f"Try: wazo-rec -c {config} status")

@@ -1,22 +1,29 @@
 """Execute a plan: one request per changed object, a few at a time, every failure recorded.
 
 A failure does not stop the other changes (each object is independent, and PUTs are
-idempotent); the caller reports what did and did not happen, then re-reads to verify.
+idempotent); the caller reports what did and did not happen, then verifies with
+`refreshed`: the objects of the plan read again, the others kept as the plan read them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
 from ..errors import UserError
+from ..wazo.confd import Listed
 from ..wazo.stack import Wazo
+from .inventory import CallRecordExtension, Inventory, Retention
 from .plan import Change, Plan
+from .read import TRIM
 
-DEFAULT_CONCURRENCY = 8
+# confd is one Python process on one core: past 2 requests in flight, PUTs only queue inside
+# it (18/s at 1, 21.8/s at 2, 24.5/s at 8; docs/policy.md "Reading and concurrency").
+DEFAULT_CONCURRENCY = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,3 +126,77 @@ def outcomes_json(outcomes: list[Outcome]) -> list[dict[str, Any]]:
         }
         for o in outcomes
     ]
+
+
+def refreshed(wazo: Wazo, inventory: Inventory, changes: Iterable[Change]) -> Inventory:
+    """`inventory` with the objects of `changes` read again from the stack, for verifying.
+
+    Only those objects are read: users by a `uuid` filter (chunked), each group and queue by
+    its `id` filter, the features and retention that changed; every other object keeps what
+    the plan read (an unchanged object is never read twice). An object gone meanwhile drops
+    out of the inventory.
+    """
+    changes = list(changes)
+    of_kind = {kind: [c for c in changes if c.kind == kind] for kind in ("user", "group", "queue")}
+    confd = wazo.confd
+    result = dataclasses.replace(inventory, retention=dict(inventory.retention))
+
+    stale_users = {str(c.object_id) for c in of_kind["user"]}
+    if stale_users:
+        fresh: dict[str, Any] = {}
+        by_tenant: dict[str, list[str]] = {}
+        for user in inventory.users:
+            if user.uuid in stale_users:
+                by_tenant.setdefault(user.tenant_uuid, []).append(user.uuid)
+        for tenant_uuid, uuids in by_tenant.items():
+            for user in confd.users_by_uuid(uuids, TRIM["users"], tenant=tenant_uuid):
+                fresh[user.uuid] = user
+        result.users = []
+        for user in inventory.users:
+            if user.uuid not in stale_users:
+                result.users.append(user)
+            elif user.uuid in fresh:  # else deleted meanwhile
+                result.users.append(fresh[user.uuid])
+
+    stale_groups = {str(c.object_id) for c in of_kind["group"]}
+    if stale_groups:
+        result.groups = _reread(inventory.groups, lambda g: g.uuid in stale_groups, "groups", wazo)
+    stale_queues = {int(c.object_id) for c in of_kind["queue"]}
+    if stale_queues:
+        result.queues = _reread(inventory.queues, lambda q: q.id in stale_queues, "queues", wazo)
+
+    kinds = {c.kind for c in changes}
+    if "feature" in kinds:
+        listed = confd.extension_features(feature="callrecord")
+        feature = next((f for f in listed if f.get("feature") == "callrecord"), None)
+        result.callrecord = None
+        if feature is not None:
+            result.callrecord = CallRecordExtension(
+                feature["uuid"], feature["exten"], bool(feature["enabled"])
+            )
+    if "applicationmap" in kinds:
+        result.applicationmap = confd.applicationmap()
+    for change in changes:
+        if change.kind == "retention":
+            tenant_uuid = str(change.object_id)
+            current = wazo.calllogd.retention(tenant=tenant_uuid)
+            result.retention[tenant_uuid] = Retention(
+                current.get("cdr_days"), current.get("recording_days"), current.get("export_days")
+            )
+    return result
+
+
+def _reread(
+    objects: list[Any], stale: Callable[[Any], bool], resource: Listed, wazo: Wazo
+) -> list[Any]:
+    """Groups or queues: each stale one read again by its `id` filter, in its own tenant."""
+    out = []
+    for obj in objects:
+        if not stale(obj):
+            out.append(obj)
+            continue
+        fresh = wazo.confd.read_all(
+            resource, TRIM[resource], tenant=obj.tenant_uuid, expected=1, id=obj.id
+        )
+        out += [f for f in fresh if f.id == obj.id]
+    return out

@@ -1,18 +1,20 @@
 """Read the inventory a plan needs from the stack, in as few requests as the APIs allow.
 
-Users, groups and queues come from paged lists (confd.md §2: a list item carries every
-recording field), so the request count is the number of pages plus a constant, never one
-per user; each user is trimmed to `User` as soon as its page arrives. Global features are
-read only when the policy manages them, and need a master-tenant token (confd.md §6).
+Users, groups and queues come from whole lists (confd.md §2: a list item carries every
+recording field): per list, a `limit=1` probe for its size, then one request without
+`limit`, the cheapest read confd has (§1: pages re-load every matching user). Each item is
+trimmed to `User`/`Group`/`Queue` as it arrives from the stream. Global features are read
+only when the policy manages them, and need a master-tenant token (confd.md §6).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InputErrors, UserError
+from ..wazo.confd import Listed
 from ..wazo.stack import Wazo
 from .inventory import CallRecordExtension, Group, Inventory, Queue, Retention, Tenant, User
 from .load import LoadedPolicy
@@ -91,14 +93,29 @@ def dump_scope(wazo: Wazo, tenants: list[Tenant], *, tenant: str | None = None) 
     )
 
 
-def read_inventory(wazo: Wazo, scope: Scope, tenants: list[Tenant]) -> Inventory:
-    """The stack's recording state for `scope`."""
+Status = Callable[[str], Any]  # shows one transient line ("" clears it), e.g. on a TTY
+
+TRIM: dict[Listed, Callable[[dict], Any]] = {
+    "users": User.from_confd,
+    "groups": Group.from_confd,
+    "queues": Queue.from_confd,
+}
+
+
+def read_inventory(
+    wazo: Wazo, scope: Scope, tenants: list[Tenant], *, status: Status | None = None
+) -> Inventory:
+    """The stack's recording state for `scope`; `status` hears what is being waited for."""
     wanted = {t.uuid for t in scope.tenants}
     confd = wazo.confd
     inventory = Inventory(tenants=tenants, master=wazo.is_master_token())
-    inventory.users = _listed(confd.users, User.from_confd, scope, wanted)
-    inventory.groups = _listed(confd.groups, Group.from_confd, scope, wanted)
-    inventory.queues = _listed(confd.queues, Queue.from_confd, scope, wanted)
+    try:
+        inventory.users = _listed(wazo, "users", scope, wanted, status)
+        inventory.groups = _listed(wazo, "groups", scope, wanted, status)
+        inventory.queues = _listed(wazo, "queues", scope, wanted, status)
+    finally:
+        if status is not None:
+            status("")
     if scope.callrecord:
         listed = confd.extension_features(feature="callrecord")
         found = [f for f in listed if f.get("feature") == "callrecord"]
@@ -118,15 +135,25 @@ def read_inventory(wazo: Wazo, scope: Scope, tenants: list[Tenant]) -> Inventory
 
 
 def _listed(
-    lister: Callable[..., Iterator[dict]],
-    trim: Callable[[dict], Any],
-    scope: Scope,
-    wanted: set[str],
+    wazo: Wazo, resource: Listed, scope: Scope, wanted: set[str], status: Status | None
 ) -> list[Any]:
-    """Several tenants: one recursive list (page count + 1 requests); one tenant: its own list."""
-    pages: Iterable[dict]
-    if scope.recursive:
-        pages = lister(recurse=True)
-    else:
-        pages = (item for uuid in sorted(wanted) for item in lister(tenant=uuid, recurse=False))
-    return [trim(item) for item in pages if item.get("tenant_uuid") in wanted]
+    """Several tenants: one recursive list, filtered; one tenant: its own list (`Wazo-Tenant`).
+
+    Items of unwanted tenants are dropped before trimming, so they cost no memory.
+    """
+    trim = TRIM[resource]
+
+    def keep(item: dict) -> Any:
+        return trim(item) if item.get("tenant_uuid") in wanted else None
+
+    reads = [(None, True)] if scope.recursive else [(uuid, False) for uuid in sorted(wanted)]
+    found: list[Any] = []
+    for tenant, recurse in reads:
+        total = wazo.confd.count(resource, tenant=tenant, recurse=recurse)
+        if total == 0:
+            continue
+        if status is not None:
+            status(f"reading {total:,} {resource} from confd…".replace(",", " "))
+        items = wazo.confd.read_all(resource, keep, tenant=tenant, recurse=recurse, expected=total)
+        found += [item for item in items if item is not None]
+    return found

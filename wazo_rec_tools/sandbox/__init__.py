@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from . import auth, calld, calllogd, confd
+from .costs import Costs
 from .faults import Fault, Faults
 from .routing import ApiFault, Request, Response, Router, TokenInfo
 from .seed import ADMIN_PASSWORD, ADMIN_USERNAME, SeedSpec, seed
@@ -19,6 +20,7 @@ from .store import Store
 
 __all__ = [
     "ApiFault",
+    "Costs",
     "Fault",
     "Faults",
     "LoggedRequest",
@@ -55,9 +57,11 @@ class Sandbox:
         latency: float = 0.0,
         export_delay: float = 0.2,
         spool_dir: Path | None = None,
+        costs: Costs | None = None,
     ) -> None:
         self.spec = spec or SeedSpec()
         self.latency = latency
+        self.costs = costs or Costs()  # off unless given a scale (`--realistic-costs`)
         self.export_delay = export_delay
         self.faults = Faults(seed=self.spec.seed)
         self.log = RequestLog()

@@ -254,7 +254,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
         try:
             if route.auth:
                 self._authenticate(route, req)
-            return route.handler(req)
+            with req.sandbox.costs.serving(route.service, req.method):
+                return route.handler(req)
         except ApiFault as fault:
             return Response(status=fault.status, json=fault.body)
         except Exception as exc:  # an emulator bug: answer 500 like the real services

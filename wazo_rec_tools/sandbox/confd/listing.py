@@ -208,4 +208,5 @@ def list_response(
         keys = query_keys(store.confd.list_cache, config, table, tenants, query)
         items = [dump(table[k]) for k in page(keys, query)]
         body = json.dumps({"total": len(keys), "items": items}).encode()
+    req.sandbox.costs.confd_list(config.name, query.limit, len(keys), len(items))
     return Response(body=body)
