@@ -98,8 +98,9 @@ class Store(ABC):
     def remove(self, key: str) -> None:
         """Remove `key` (the probe of `destinations check` only)."""
 
-    def abandon(self, key: str, uploads: UploadLog) -> None:  # noqa: B027
-        """Drop an unfinished upload of `key`, if this kind keeps any (multipart, blocks)."""
+    def abandon(self, key: str, uploads: UploadLog) -> None:
+        """Drop an unfinished upload of `key`, if this kind keeps any (multipart uploads)."""
+        uploads.forget(self.url, key)
 
     def is_transient(self, exc: BaseException) -> bool:
         """Whether `exc` may go away by trying again."""
@@ -181,9 +182,14 @@ class Destination:
         """Store the file under `key` (nothing if it is already there); its location."""
         size = path.stat().st_size
         source = Source(Path(path), sha256, size)
-        if self.exists(key, sha256):
-            # a run killed after the object was complete may have left its upload journaled
-            self.uploads.forget(self.url, key)
+        try:
+            there = self.exists(key, sha256)
+        except DestinationConflict:
+            self._abandon(key)
+            raise
+        if there:
+            # a killed run may have left an upload of this key journaled: never an orphan
+            self._abandon(key)
             return self.location(key)
         try:
             self._call("write", key, lambda: self.store.create(key, source, self.uploads))
@@ -242,6 +248,10 @@ class Destination:
 
     def close(self) -> None:
         self.store.close()
+
+    def _abandon(self, key: str) -> None:
+        if self.uploads.find(self.url, key) is not None:
+            self._call("abort the upload of", key, lambda: self.store.abandon(key, self.uploads))
 
     # -- the one place where store failures are retried and turned into one line ----------
 

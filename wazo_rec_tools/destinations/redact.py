@@ -21,6 +21,9 @@ def register(value: str) -> str:
     """Mask `value` (and each of its lines, for keys) in every later log record."""
     global _installed
     parts = {value, *(line.strip() for line in value.splitlines())}
+    # connection strings (Azure) and query strings (SAS): each value on its own too
+    for piece in value.replace("&", ";").split(";"):
+        parts.add(piece.partition("=")[2].strip())
     with _lock:
         _secrets.update(p for p in parts if len(p) >= 8)
         if not _installed:

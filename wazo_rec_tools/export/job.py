@@ -457,9 +457,9 @@ class ExportJob:
             },
         }
         payload = (json.dumps(data, indent=2, sort_keys=True) + "\n").encode()
-        manifest_sha, _ = self.encryption.encrypt_bytes(payload, sealed_manifest)
         plain_manifest_sha = hashlib.sha256(payload).hexdigest()
-        # remembered for a resumed run, which re-reads the plain manifest from the spool
+        # remembered (before the sealed copy exists) for a resumed run, which re-reads the
+        # spool's plain manifest; that one is never delivered when encryption is on
         write_json(
             manifest,
             {
@@ -467,6 +467,7 @@ class ExportJob:
                 "sealed_manifest_plain_sha256": plain_manifest_sha,
             },
         )
+        manifest_sha, _ = self.encryption.encrypt_bytes(payload, sealed_manifest)
         return [
             _Outgoing(sealed_archive, key + SUFFIX, archive_sha, sha256),
             _Outgoing(
