@@ -408,7 +408,7 @@ class Azurite:
 class Sshd:
     """OpenSSH's sshd on a high port: one user, chrooted, internal-sftp only."""
 
-    def __init__(self):
+    def __init__(self, *, set_password: bool = True):
         if os.geteuid() != 0:
             raise RuntimeError("sshd needs root to start (privilege separation, chroot)")
         self.port = free_port()
@@ -436,8 +436,13 @@ class Sshd:
         authorized.write_text((self.home / "client_ed25519.pub").read_text())
         authorized.chmod(0o644)
         client_key.unlink()
-        self.password = secrets.token_urlsafe(18)
-        subprocess.run(["chpasswd"], input=f"{SFTP_USER}:{self.password}\n", text=True, check=True)
+        # the account's password is the system's: only the test suite sets it (the bench,
+        # which may run beside it, logs in with the key only)
+        self.password = secrets.token_urlsafe(18) if set_password else None
+        if self.password is not None:
+            subprocess.run(
+                ["chpasswd"], input=f"{SFTP_USER}:{self.password}\n", text=True, check=True
+            )
         config = self.home / "sshd_config"
         config.write_text(
             f"Port {self.port}\nListenAddress 127.0.0.1\nHostKey {host_key}\n"
