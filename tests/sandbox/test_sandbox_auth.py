@@ -24,7 +24,7 @@ def test_token_data_has_utc_expiry_metadata_and_acl(sandbox: Sandbox, login) -> 
     expires = datetime.strptime(data["utc_expires_at"], UTC_FORMAT)
     assert (expires - issued).total_seconds() == 7200
     assert data["metadata"]["tenant_uuid"] == sandbox.store.master_tenant_uuid
-    assert data["metadata"]["purpose"] == "user"
+    assert data["metadata"]["purpose"] == "internal"
     assert data["acl"] == ["#"]
     assert "refresh_token" not in data
 

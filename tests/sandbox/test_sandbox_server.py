@@ -38,10 +38,14 @@ def test_json_answers_carry_content_length(sandbox: Sandbox, http: requests.Sess
     assert int(response.headers["Content-Length"]) == len(response.content)
 
 
-def test_unknown_path_is_a_flask_404(sandbox: Sandbox, http: requests.Session) -> None:
-    response = http.get(f"{sandbox.url}/api/confd/1.1/nothing-here")
+@pytest.mark.parametrize("service", ["auth/0.1", "confd/1.1", "call-logd/1.0", "calld/1.0"])
+def test_unknown_path_is_flask_html_404_before_any_token_check(
+    sandbox: Sandbox, http: requests.Session, service: str
+) -> None:
+    response = http.get(f"{sandbox.url}/api/{service}/nothing-here")
     assert response.status_code == 404
-    assert "message" in response.json()
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert response.text.startswith("<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>")
 
 
 def test_wrong_method_on_a_known_path_is_405(sandbox: Sandbox, http: requests.Session) -> None:
@@ -70,9 +74,9 @@ def test_missing_acl_is_401_with_the_required_access(sandbox: Sandbox, limited) 
     response = session.get(f"{sandbox.url}{CDR}")
     assert response.status_code == 401
     assert response.json()["details"] == {
+        "invalid_token": session.headers["X-Auth-Token"],
         "reason": "missing_permission_or_invalid_tenant",
         "required_access": "call-logd.cdr.read",
-        "tenant_uuid": None,
     }
 
 

@@ -191,10 +191,10 @@ def test_cdr_get_by_id_of_another_tenant_is_404(sb, api):
 
 
 @pytest.mark.parametrize("cdr_id", ["abc", "1.5"])
-def test_cdr_get_with_a_non_integer_id_is_a_plain_404(api, acme, cdr_id):
+def test_cdr_get_with_a_non_integer_id_is_a_flask_html_404(api, acme, cdr_id):
     response = api.call("GET", f"{CALLLOGD}/cdr/{cdr_id}", acme)
     assert response.status_code == 404
-    assert "error_id" not in response.json()
+    assert response.text.startswith("<!doctype html>")
 
 
 def test_cdr_ids_follow_start_order(sb):

@@ -11,18 +11,24 @@ from pathlib import Path
 
 import click
 
-from ..sandbox import Costs, Sandbox, SeedSpec
+from ..sandbox import DEFAULT_BASE_PORT, LAYOUTS, Costs, Sandbox, SeedSpec
 from . import main
 
 
-def write_client_files(sandbox: Sandbox, directory: Path) -> Path:
-    """A config (and its 0600 password file) that points the tool at `sandbox`."""
+def write_password_file(directory: Path) -> Path:
+    """The seeded users' password, in a 0600 file."""
     directory.mkdir(parents=True, exist_ok=True)
     password = directory / "password"
     fd = os.open(password, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as out:
         out.write(Sandbox.ADMIN_PASSWORD + "\n")
     os.chmod(password, 0o600)
+    return password
+
+
+def write_client_files(sandbox: Sandbox, directory: Path) -> Path:
+    """A config (and its 0600 password file) that points the tool at `sandbox`."""
+    write_password_file(directory)
     config = directory / "config.yml"
     config.write_text(
         "# Points wazo-rec-tools at a local sandbox stack.\n"
@@ -73,6 +79,23 @@ def write_client_files(sandbox: Sandbox, directory: Path) -> Path:
     type=click.Path(file_okay=False, path_type=Path),
     help="Where to write the client config [default: a temporary folder].",
 )
+@click.option(
+    "--layout",
+    type=click.Choice(LAYOUTS),
+    default="nginx",
+    show_default=True,
+    help="nginx: one port, /api/<daemon>/<version>, as a stack serves on 443. "
+    "direct: each daemon on its own port and prefix, as on the stack host (for scripts "
+    "written with the official wazo-*-client libraries).",
+)
+@click.option(
+    "--base-port",
+    type=click.IntRange(0, 65535 - 497),
+    default=DEFAULT_BASE_PORT,
+    show_default=True,
+    help="direct layout: each daemon on BASE + (its real port - 9000); 9000 gives 9497 auth, "
+    "9486 confd, 9298 call-logd, 9500 calld; 0 gives each a free port.",
+)
 def sandbox(
     port: int,
     users: int,
@@ -80,22 +103,41 @@ def sandbox(
     latency: float,
     costs_scale: float | None,
     directory: Path | None,
+    layout: str,
+    base_port: int,
 ) -> None:
     """Run the embedded emulated Wazo stack until interrupted.
 
-    Prints a config that points wazo-rec at it (admin root, password in a 0600 file).
+    Prints a config that points wazo-rec at it (admin root, password in a 0600 file); with
+    `--layout direct`, each daemon's URL instead.
     """
     directory = directory or Path(tempfile.mkdtemp(prefix="wazo-rec-sandbox-"))
     costs = Costs(scale=costs_scale or 0.0)
-    stack = Sandbox(SeedSpec(users=users, tenants=tenants), port=port, latency=latency, costs=costs)
-    stack.start()
+    stack = Sandbox(
+        SeedSpec(users=users, tenants=tenants),
+        port=port,
+        latency=latency,
+        costs=costs,
+        layout=layout,
+        base_port=base_port,
+    )
     try:
-        config = write_client_files(stack, directory)
+        stack.start()
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on 127.0.0.1: {exc.strerror}") from None
+    try:
         costed = f", confd costs x{costs_scale:g}" if costs_scale else ""
-        click.echo(f"Sandbox Wazo stack on {stack.url} ({users} users, {tenants} tenants{costed})")
-        click.echo(f"Config written to {config}:\n")
-        click.echo(config.read_text())
-        click.echo(f"Try: wazo-rec -c {config} status")
+        if layout == "direct":
+            seeded = f"{users} users, {tenants} tenants{costed}"
+            _show_direct(stack, write_password_file(directory), seeded)
+        else:
+            config = write_client_files(stack, directory)
+            click.echo(
+                f"Sandbox Wazo stack on {stack.url} ({users} users, {tenants} tenants{costed})"
+            )
+            click.echo(f"Config written to {config}:\n")
+            click.echo(config.read_text())
+            click.echo(f"Try: wazo-rec -c {config} status")
         click.echo("Ctrl-C stops it.")
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -103,3 +145,11 @@ def sandbox(
             stop.wait()
     finally:
         stack.stop()
+
+
+def _show_direct(stack: Sandbox, password: Path, seeded: str) -> None:
+    click.echo(f"Sandbox Wazo daemons, direct layout ({seeded}):")
+    for service, url in stack.urls.items():
+        click.echo(f"  {service:<10} {url}")
+    click.echo(f"Admin {Sandbox.ADMIN_USERNAME} (master tenant, ACL #); password in {password}")
+    click.echo("Official clients: Client('localhost', port=<port>, prefix=None, https=False, ...)")

@@ -1,4 +1,9 @@
-"""An emulated Wazo stack (auth, confd, call-logd, calld) on one local port, nginx layout."""
+"""An emulated Wazo stack (auth, confd, call-logd, calld) on 127.0.0.1.
+
+Two layouts: `nginx` (the default), every daemon behind one port at `/api/<daemon>/<version>`
+as a real stack serves them on 443; `direct`, each daemon on its own port at its own prefix, as
+on the host itself (`/0.1` auth on 9497, …), for scripts written with the official clients.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +23,14 @@ from .seed import ADMIN_PASSWORD, ADMIN_USERNAME, SeedSpec, seed
 from .server import LoggedRequest, RequestLog, SandboxServer
 from .store import Store
 
+LAYOUTS = ("nginx", "direct")
+# docs/wazo-api.md (auth §0, confd §0, call-logd §0, calld §0): each daemon's own port and prefix
+DIRECT_PORTS = {"auth": 9497, "confd": 9486, "call-logd": 9298, "calld": 9500}
+VERSIONS = {"auth": "0.1", "confd": "1.1", "call-logd": "1.0", "calld": "1.0"}
+DEFAULT_BASE_PORT = 9000
+
 __all__ = [
+    "DIRECT_PORTS",
     "ApiFault",
     "Costs",
     "Fault",
@@ -58,7 +70,19 @@ class Sandbox:
         export_delay: float = 0.2,
         spool_dir: Path | None = None,
         costs: Costs | None = None,
+        layout: str = "nginx",
+        base_port: int = DEFAULT_BASE_PORT,
     ) -> None:
+        """`port`: the nginx layout's one port (0 = a free one).
+
+        `layout="direct"`: each daemon on `base_port + (its real port - 9000)`, so 9000 gives
+        the real ports and 19000 gives 19497, 19486, 19298, 19500; `base_port=0` gives each
+        a free port (see `urls`).
+        """
+        if layout not in LAYOUTS:
+            raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, not {layout!r}")
+        self.layout = layout
+        self.base_port = base_port
         self.spec = spec or SeedSpec()
         self.latency = latency
         self.costs = costs or Costs()  # off unless given a scale (`--realistic-costs`)
@@ -74,37 +98,77 @@ class Sandbox:
         )
         self.spool_dir.mkdir(parents=True, exist_ok=True)
         self._server: SandboxServer | None = None
-        self._thread: threading.Thread | None = None
+        # direct layout: one server per daemon
+        self._servers: dict[str, SandboxServer] = {}
         seed(self.store, self.spec)
 
     @property
     def url(self) -> str:
+        """The nginx layout's root URL (`urls` gives each daemon's base, in either layout)."""
+        if self.layout == "direct":
+            raise RuntimeError("the direct layout has one URL per daemon: use Sandbox.urls")
         if self._server is None:
             raise RuntimeError("the sandbox is not started")
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     @property
+    def urls(self) -> dict[str, str]:
+        """Each daemon's base URL, prefix included (`http://127.0.0.1:9486/1.1` …)."""
+        if self.layout == "nginx":
+            return {
+                service: f"{self.url}/api/{service}/{version}"
+                for service, version in VERSIONS.items()
+            }
+        if not self._servers:
+            raise RuntimeError("the sandbox is not started")
+        return {
+            service: f"http://127.0.0.1:{server.server_address[1]}/{VERSIONS[service]}"
+            for service, server in self._servers.items()
+        }
+
+    @property
     def port(self) -> int:
         return self._server.server_address[1] if self._server else self._port
 
+    def direct_port(self, service: str) -> int:
+        """The port a daemon gets in the direct layout (0: a free one, once started)."""
+        if self.base_port == 0:
+            return 0
+        return self.base_port + DIRECT_PORTS[service] - DEFAULT_BASE_PORT
+
     def start(self) -> Sandbox:
-        if self._server is not None:
+        if self._server is not None or self._servers:
             return self
         self.spool_dir.mkdir(parents=True, exist_ok=True)
-        self._server = SandboxServer(self, self._port)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        try:
+            if self.layout == "nginx":
+                self._server = self._serve(SandboxServer(self, self._port))
+            else:
+                for service in DIRECT_PORTS:
+                    server = SandboxServer(self, self.direct_port(service), service)
+                    self._servers[service] = self._serve(server)
+        except OSError:
+            self.stop()
+            raise
         return self
 
+    @staticmethod
+    def _serve(server: SandboxServer) -> SandboxServer:
+        thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        thread.start()
+        return server
+
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.close_connections()
-            self._server.server_close()
-            self._server = None
-            self._thread = None
+        servers = [self._server] if self._server is not None else []
+        servers += self._servers.values()
+        for server in servers:
+            server.shutdown()
+            server.close_connections()
+            server.server_close()
+        self._server = None
+        self._servers = {}
         if self._own_spool:
             shutil.rmtree(self.spool_dir, ignore_errors=True)
 

@@ -1,6 +1,7 @@
 """What the real wazo-confd costs, so that a sandbox can cost the same (`--realistic-costs`).
 
-Measured on wazo-confd 26.08 (2 vCPUs, PostgreSQL 15, 5 000 users in a tenant; confd.md §1):
+Measured on wazo-confd 26.08 (2 vCPUs, PostgreSQL 15, 5 000 users in a tenant;
+docs/wazo-api.md, confd §1):
 
 - A users list above `paginated_user_strategy_threshold` (101), or without `limit`, loads
   every *matching* user with its relations (~1.4 ms each), cuts the page in Python, then

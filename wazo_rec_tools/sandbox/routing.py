@@ -24,12 +24,33 @@ SHAPE_LEGACY = "legacy"
 
 
 class ApiFault(Exception):
-    """Raise from a handler to answer an error with `status` and JSON `body`."""
+    """Raise from a handler to answer an error with `status` and JSON `body`.
 
-    def __init__(self, status: int, body: Any) -> None:
+    `response`, when set, is sent as is instead (an error that is not JSON).
+    """
+
+    def __init__(self, status: int, body: Any, response: Response | None = None) -> None:
         super().__init__(status)
         self.status = status
         self.body = body
+        self.response = response
+
+
+FLASK_NOT_FOUND_HTML = (
+    b"<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n"
+    b"<p>The requested URL was not found on the server. If you entered the URL manually please "
+    b"check your spelling and try again.</p>\n"
+)
+
+
+def flask_not_found_response() -> Response:
+    """Flask's own 404 page: every daemon answers it for a path no route takes (werkzeug)."""
+    return Response(status=404, body=FLASK_NOT_FOUND_HTML, content_type="text/html; charset=utf-8")
+
+
+def html_not_found() -> ApiFault:
+    """A path value a route converter refuses (`<int:…>`, `<uuid:…>`): Flask's HTML 404."""
+    return ApiFault(404, None, flask_not_found_response())
 
 
 def xivo_error(
@@ -47,12 +68,12 @@ def xivo_error(
 
 
 def confd_error(status: int, *messages: str) -> ApiFault:
-    """confd shape: a JSON list of strings (confd.md §7)."""
+    """confd shape: a JSON list of strings (docs/wazo-api.md, confd §7)."""
     return ApiFault(status, list(messages))
 
 
 def auth_legacy_error(status: int, reason: str) -> ApiFault:
-    """wazo-auth `_error` shape (auth.md §7)."""
+    """wazo-auth `_error` shape (docs/wazo-api.md, auth §7)."""
     return ApiFault(status, {"reason": [reason], "timestamp": [time.time()], "status_code": status})
 
 
@@ -100,6 +121,14 @@ class Request:
     tenant_uuid: str | None = None
     service: str = ""
     error_shape: str = SHAPE_XIVO
+    mount: str = ""  # what the layout puts before the version (`/api/confd`, or "" direct)
+
+    def public_path(self, internal_path: str) -> str:
+        """A sandbox path (`/api/<service>/<version>/…`) as the client reaches it (Location)."""
+        prefix = f"/api/{self.service}"
+        if internal_path.startswith(prefix):
+            return self.mount + internal_path[len(prefix) :]
+        return internal_path
 
     def json(self) -> Any:
         """The body as JSON whatever the Content-Type (Flask `get_json(force=True)`)."""
@@ -128,6 +157,18 @@ class Response:
 Handler = Callable[[Request], Response]
 
 _PARAM = re.compile(r"\{(\w+)\}")
+_UUID = "[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
+# The Flask converters of the real routes, by parameter name: a value they refuse matches no
+# route, so the answer is Flask's HTML 404, before any token check. Other names take a segment.
+CONVERTERS = {
+    "cdr_id": r"\d+",
+    "queue_id": r"\d+",
+    "recording_uuid": _UUID,
+    "export_uuid": _UUID,
+    "feature_uuid": _UUID,
+    "user_id": rf"\d+|{_UUID}",  # confd: `<int:id>` and `<uuid:uuid>` routes side by side
+    "group_uuid": rf"\d+|{_UUID}",
+}
 
 
 @dataclass
@@ -143,9 +184,13 @@ class Route:
     error_shape: str
     handler: Handler
     param_count: int
+    query_token: bool = False
 
     def required_acl(self, path_params: Mapping[str, str]) -> str | None:
-        """The ACL template filled with the literal path values, dots as `_` (auth.md §6)."""
+        """The ACL template filled with the literal path values, dots as `_`.
+
+        See docs/wazo-api.md (auth §6).
+        """
         if self.acl is None:
             return None
         values = {name: value.replace(".", "_") for name, value in path_params.items()}
@@ -156,7 +201,7 @@ def _compile_pattern(pattern: str) -> re.Pattern[str]:
     """`/a/{name}/b` -> `^/a/(?P<name>[^/]+)/b$`: a `{name}` is one path segment."""
     parts = _PARAM.split(pattern)
     regex = "".join(
-        re.escape(part) if index % 2 == 0 else f"(?P<{part}>[^/]+)"
+        re.escape(part) if index % 2 == 0 else f"(?P<{part}>{CONVERTERS.get(part, '[^/]+')})"
         for index, part in enumerate(parts)
     )
     return re.compile(f"^{regex}$")
@@ -188,6 +233,7 @@ class Router:
         master_only: bool = False,
         tenant_visible: bool = True,
         error_shape: str | None = None,
+        query_token: bool = False,
     ) -> Callable[[Handler], Handler]:
         """Register a handler.
 
@@ -195,6 +241,8 @@ class Router:
         Wazo-Tenant header must be visible to the token (401 otherwise) and becomes
         `req.tenant_uuid`; when False the header is ignored and the token's tenant is used.
         `error_shape` overrides the service's default error shape (auth's legacy routes).
+        `query_token`: `?token=` authenticates when there is no X-Auth-Token header (call-logd's
+        query token extractor, used by e-mailed links).
         """
 
         def decorator(handler: Handler) -> Handler:
@@ -211,6 +259,7 @@ class Router:
                 error_shape=error_shape or shape_of_service(service),
                 handler=handler,
                 param_count=len(_PARAM.findall(pattern)),
+                query_token=query_token,
             )
             self.routes.append(route)
             bucket = self._by_length.setdefault(pattern.count("/"), [])

@@ -33,7 +33,7 @@ GROUP_LABELS = ("Sales", "Support", "Accounting")
 QUEUE_NAMES = ("support", "sales")
 RECORD_FLAG_SHARE = 0.3
 
-# (exten, feature, enabled): xivo-manage-db factory rows (confd.md §5).
+# (exten, feature, enabled): xivo-manage-db factory rows (docs/wazo-api.md, confd §5).
 FACTORY_FEATURE_EXTENSIONS = (
     ("_*31.", "agentstaticlogin", True),
     ("_*32.", "agentstaticlogoff", True),
@@ -112,7 +112,8 @@ def seed(store: Store, spec: SeedSpec) -> None:
             )
             for i in range(spec.tenants)
         ]
-        _seed_admin(store, rng, master, ADMIN_USERNAME, ADMIN_PASSWORD)
+        # the stack's own root is an `internal` user, as wazo-auth's bootstrap makes it
+        _seed_admin(store, rng, master, ADMIN_USERNAME, ADMIN_PASSWORD, purpose="internal")
         for tenant in tenants:
             _seed_admin(store, rng, tenant, f"admin-{tenant['slug']}", ADMIN_PASSWORD)
         _seed_confd(store, rng, spec, tenants or [master])
@@ -121,7 +122,12 @@ def seed(store: Store, spec: SeedSpec) -> None:
 
 
 def _seed_admin(
-    store: Store, rng: random.Random, tenant: dict[str, Any], username: str, password: str
+    store: Store,
+    rng: random.Random,
+    tenant: dict[str, Any],
+    username: str,
+    password: str,
+    purpose: str = "user",
 ) -> None:
     policy = {
         "uuid": uuid4(rng),
@@ -140,7 +146,7 @@ def _seed_admin(
             "tenant_uuid": tenant["uuid"],
             "username": username,
             "password": password,
-            "purpose": "user",
+            "purpose": purpose,
             "firstname": None,
             "lastname": None,
             "emails": [],
@@ -293,7 +299,7 @@ def _group(rng: random.Random, group_id: int, tenant: dict[str, Any], index: int
         "members": {"users": [], "extensions": []},
         "incalls": [],
         "schedules": [],
-        "fallbacks": {"noanswer_destination": None},
+        "fallbacks": {"noanswer_destination": None, "congestion_destination": None},
     }
 
 
@@ -307,10 +313,13 @@ def _queue(rng: random.Random, queue_id: int, tenant: dict[str, Any], index: int
         "preprocess_subroutine": None,
         "caller_id_mode": None,
         "caller_id_name": None,
-        "timeout": 0,
+        "timeout": None,
         "music_on_hold": None,
         "enabled": True,
         "ignore_forward": False,
+        "mark_answered_elsewhere": False,
+        "wait_time_destination": None,
+        "wait_ratio_destination": None,
         "data_quality": False,
         "retry_on_timeout": True,
         "ring_on_hold": False,
@@ -334,7 +343,6 @@ def _queue(rng: random.Random, queue_id: int, tenant: dict[str, Any], index: int
         ],
         "members": {"agents": [], "users": []},
         "schedules": [],
-        "fallbacks": {},
     }
 
 

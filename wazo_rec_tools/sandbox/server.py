@@ -28,6 +28,7 @@ from .routing import (
     auth_legacy_error,
     confd_error,
     error_for_shape,
+    flask_not_found_response,
     shape_of_service,
     xivo_error,
 )
@@ -119,22 +120,41 @@ def _redact(value: Any) -> Any:
     return value
 
 
-def _unauthorized(route: Route, reason: str, required: str | None, tenant: str | None) -> ApiFault:
+def _unauthorized(
+    route: Route, reason: str, token: str, required: str | None, tenant: str | None
+) -> ApiFault:
+    """The 401 each daemon sends: they all echo the token (docs/wazo-api.md, confd §7)."""
     if route.error_shape == SHAPE_LIST:
-        # confd.md §7 says confd echoes the token here; the sandbox never does.
-        return confd_error(401, f"Unauthorized: {reason}")
+        # confd: the str() of the auth exception's arguments, the tenant only when one was asked
+        args = (token, required) if tenant is None else (token, required, tenant)
+        return confd_error(401, repr(args))
     if route.error_shape == SHAPE_LEGACY:
         return auth_legacy_error(401, "Unauthorized")
-    details = {"reason": reason, "required_access": required, "tenant_uuid": tenant}
+    details: dict[str, Any] = {
+        "invalid_token": token,
+        "reason": reason,
+        "required_access": required,
+    }
+    if tenant is not None:
+        details["tenant_uuid"] = tenant
     return xivo_error(401, "unauthorized", "Unauthorized", details)
+
+
+def _not_master(route: Route, token: str, required: str | None, tenant: str | None) -> ApiFault:
+    """confd's `required_master_tenant` refusal: its only argument is the token."""
+    if route.error_shape == SHAPE_LIST:
+        return confd_error(401, token)
+    return _unauthorized(route, "missing_permission_or_invalid_tenant", token, required, tenant)
 
 
 class SandboxServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, sandbox: Sandbox, port: int) -> None:
+    def __init__(self, sandbox: Sandbox, port: int, service: str | None = None) -> None:
+        """`service` set: the direct layout, that one daemon at its real prefix (`/1.1/…`)."""
         self.sandbox = sandbox
+        self.service = service
         self.connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
         self.access_checks: dict[str, AccessCheck] = {}
@@ -203,6 +223,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
     def _dispatch(self, method: str) -> None:
         sandbox = self.server.sandbox
         path, _, query = self.path.partition("?")
+        if self.server.service is not None:
+            # direct layout: this port is one daemon; its paths map onto the nginx ones
+            path = f"/api/{self.server.service}{path}"
         body = self._read_body()
         service = service_of(path)
         params = dict(parse_qsl(query, keep_blank_values=True))
@@ -245,6 +268,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 sandbox=sandbox,
                 service=route.service,
                 error_shape=route.error_shape,
+                mount="" if self.server.service else f"/api/{route.service}",
             )
             response = self._handle(route, req)
         self._log(method, path, params, body, response.status, service)
@@ -257,6 +281,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
             with req.sandbox.costs.serving(route.service, req.method):
                 return route.handler(req)
         except ApiFault as fault:
+            if fault.response is not None:
+                return fault.response
             return Response(status=fault.status, json=fault.body)
         except Exception as exc:  # an emulator bug: answer 500 like the real services
             message = f"Unexpected error: {type(exc).__name__}: {exc}"
@@ -264,28 +290,29 @@ class SandboxHandler(BaseHTTPRequestHandler):
             return Response(status=500, json=error.body)
 
     def _authenticate(self, route: Route, req: Request) -> None:
-        """Token, ACL, master-tenant and Wazo-Tenant checks (call-logd.md §1, confd.md §6)."""
+        """Token, ACL, master-tenant and Wazo-Tenant checks (docs/wazo-api.md (call-logd §1),
+        docs/wazo-api.md, confd §6)."""
         store = req.sandbox.store
-        value = req.headers.get("X-Auth-Token")
+        value = req.headers.get("X-Auth-Token") or ""
+        if not value and route.query_token:
+            value = req.params.get("token") or ""
         info = store.auth.live_token(value, time.time()) if value else None
         header_tenant = req.headers.get("Wazo-Tenant") or None
-        if info is None:
-            raise _unauthorized(route, "not_found_or_expired", None, header_tenant)
         required = route.required_acl(req.path_params)
+        if info is None:
+            raise _unauthorized(route, "not_found_or_expired", value, required, header_tenant)
         if not self.server.access_check(info).matches_required_access(required):
             raise _unauthorized(
-                route, "missing_permission_or_invalid_tenant", required, header_tenant
+                route, "missing_permission_or_invalid_tenant", value, required, header_tenant
             )
         if route.master_only and info.tenant_uuid != store.master_tenant_uuid:
-            raise _unauthorized(
-                route, "missing_permission_or_invalid_tenant", required, header_tenant
-            )
+            raise _not_master(route, value, required, header_tenant)
         req.token = info
         req.tenant_uuid = info.tenant_uuid
         if route.tenant_visible and header_tenant is not None:
             if header_tenant not in store.visible_tenants(info.tenant_uuid):
                 if route.service == "auth":
-                    # auth.md §4: wazo-auth's own Tenant.autodetect
+                    # docs/wazo-api.md (auth §4): wazo-auth's own Tenant.autodetect
                     raise xivo_error(
                         401,
                         "unauthorized-tenant",
@@ -293,7 +320,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
                         {"tenant_uuid": header_tenant},
                     )
                 raise _unauthorized(
-                    route, "missing_permission_or_invalid_tenant", required, header_tenant
+                    route, "missing_permission_or_invalid_tenant", value, required, header_tenant
                 )
             req.tenant_uuid = header_tenant
 
@@ -303,11 +330,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
             message = "The method is not allowed for the requested URL."
             allow = ", ".join(sorted(not_found.allowed))
             return Response(status=405, json={"message": message}, headers={"Allow": allow})
-        message = (
-            "The requested URL was not found on the server. If you entered the URL manually "
-            "please check your spelling and try again."
-        )
-        return Response(status=404, json={"message": message})
+        return flask_not_found_response()
 
     # -- wire -----------------------------------------------------------------------------
 

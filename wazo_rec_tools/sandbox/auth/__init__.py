@@ -1,4 +1,7 @@
-"""Emulated wazo-auth: tokens, refresh tokens, tenants, users, policies, status (auth.md)."""
+"""Emulated wazo-auth: tokens, refresh tokens, tenants, users, policies, status.
+
+See docs/wazo-api.md (auth).
+"""
 
 from ..routing import Router
 from . import policies, refresh_tokens, status, tenants, tokens, user_policy, users

@@ -83,7 +83,10 @@ def is_true(value: str | None) -> bool:
 
 
 def requested_tenants(req: Request) -> set[str]:
-    """The request's tenant, plus its sub-tenants with `recurse=true` (auth.md §4)."""
+    """The request's tenant, plus its sub-tenants with `recurse=true`.
+
+    See docs/wazo-api.md (auth §4).
+    """
     if is_true(req.params.get("recurse")):
         return req.sandbox.store.visible_tenants(req.tenant_uuid)
     return {req.tenant_uuid}

@@ -1,4 +1,4 @@
-"""POST/GET /policies, GET/PUT/DELETE /policies/{policy_uuid} (auth.md §5)."""
+"""POST/GET /policies, GET/PUT/DELETE /policies/{policy_uuid} (docs/wazo-api.md, auth §5)."""
 
 from __future__ import annotations
 
@@ -38,8 +38,13 @@ def register(router: Router) -> None:
     )(delete_policy)
 
 
+_UUID_FORM = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+
+
 def unknown_policy(policy: str) -> Exception:
-    return auth_legacy_error(404, f'No such policy "{policy}"')
+    # wazo-auth formats the lookup criteria: `{'uuid': '<uuid>'}` (or the slug looked for)
+    criteria = {"uuid": policy} if _UUID_FORM.match(policy) else {"slug": policy}
+    return auth_legacy_error(404, f"No such policy {criteria!r}")
 
 
 def require_grantable(token: TokenInfo, acl: list[str]) -> None:
@@ -96,7 +101,7 @@ def _check_unique_name(req: Request, tenant_uuid: str, name: str, own_uuid: str 
             and policy["name"] == name
             and policy["uuid"] != own_uuid
         ):
-            # auth.md §7: policies answer their conflicts in the legacy shape.
+            # docs/wazo-api.md (auth §7): policies answer their conflicts in the legacy shape.
             raise auth_legacy_error(409, f'Policy "{name}" already exists')
 
 

@@ -1,4 +1,4 @@
-"""Refresh-token management: /users/{user_uuid}/tokens and /tokens (auth.md §3)."""
+"""Refresh-token management: /users/{user_uuid}/tokens and /tokens (docs/wazo-api.md, auth §3)."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def register(router: Router) -> None:
 
 
 def _public(refresh: dict[str, Any]) -> dict[str, Any]:
-    """A listed refresh token: never its value (auth.md §3)."""
+    """A listed refresh token: never its value (docs/wazo-api.md, auth §3)."""
     return {key: value for key, value in refresh.items() if key != "token"}
 
 
@@ -60,11 +60,11 @@ def delete_user_refresh_token(req: Request) -> Response:
             raise xivo_error(
                 404,
                 "cannot-find-refresh-token-matching-client-id",
-                f'Cannot find a refresh token matching client_id "{req.path_params["client_id"]}"',
+                f'unknown refresh_token for client_id "{req.path_params["client_id"]}"',
                 {"client_id": req.path_params["client_id"]},
                 resource="tokens",
             )
-        # Deleting a refresh token leaves the access tokens it minted alive (auth.md §1).
+        # The access tokens it minted stay alive (docs/wazo-api.md, auth §1).
         del store.auth.refresh_tokens[refresh["token"]]
     return Response(status=204)
 

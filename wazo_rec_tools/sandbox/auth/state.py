@@ -7,8 +7,8 @@ from typing import Any
 
 from ..routing import TokenInfo
 
-DEFAULT_EXPIRATION = 7200  # auth.md §1 default_token_lifetime
-MAX_EXPIRATION = 315_360_000  # auth.md §1 TEN_YEARS
+DEFAULT_EXPIRATION = 7200  # docs/wazo-api.md (auth §1) default_token_lifetime
+MAX_EXPIRATION = 315_360_000  # docs/wazo-api.md (auth §1) TEN_YEARS
 
 
 @dataclass
@@ -21,7 +21,7 @@ class AuthState:
     tokens: access token -> TokenInfo (an expired token is treated as unknown).
     xivo_uuid: the stack's uuid, shown in token data.
     refresh_tokens: refresh token -> {token, client_id, user_uuid, tenant_uuid, created_at,
-        mobile, metadata}; at most one per (user, client_id) (auth.md §1).
+        mobile, metadata}; at most one per (user, client_id) (docs/wazo-api.md, auth §1).
     """
 
     users: dict[str, dict[str, Any]] = field(default_factory=dict)

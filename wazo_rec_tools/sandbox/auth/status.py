@@ -1,4 +1,4 @@
-"""HEAD/GET /status: no authentication (auth.md §0)."""
+"""HEAD /status: no authentication, and no GET (docs/wazo-api.md, auth §0)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,9 @@ from .listing import PREFIX
 
 
 def register(router: Router) -> None:
+    # wazo-auth routes HEAD only: a GET is flask-restful's JSON 405
     router.route("HEAD", f"{PREFIX}/status", service="auth", auth=False)(head_status)
-    router.route("GET", f"{PREFIX}/status", service="auth", auth=False)(get_status)
 
 
 def head_status(req: Request) -> Response:
     return Response(status=200, body=b"")
-
-
-def get_status(req: Request) -> Response:
-    return Response(json={"rest_api": {"status": "ok"}, "master_tenant": {"status": "ok"}})

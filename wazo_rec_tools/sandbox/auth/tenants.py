@@ -1,4 +1,4 @@
-"""GET /tenants and GET /tenants/{tenant_uuid} (auth.md §4)."""
+"""GET /tenants and GET /tenants/{tenant_uuid} (docs/wazo-api.md, auth §4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""POST /token, GET/HEAD/DELETE /token/{token}, POST /token/{token}/scopes/check (auth.md §1-2)."""
+"""POST /token, GET/HEAD/DELETE /token/{token}, POST /token/{token}/scopes/check.
+
+See docs/wazo-api.md (auth §1-2).
+"""
 
 from __future__ import annotations
 
@@ -29,12 +32,15 @@ def register(router: Router) -> None:
 
 
 def _validation_error(errors: dict[str, list[str]]) -> Exception:
-    # auth.md §7: the legacy reason holds the stringified marshmallow messages.
+    # docs/wazo-api.md (auth §7): the legacy reason holds the stringified marshmallow messages.
     return auth_legacy_error(400, str(errors))
 
 
 def _parse_body(req: Request) -> dict[str, Any]:
-    """TokenRequestSchema (auth.md §1): field rules, then the cross-field 400 cases."""
+    """TokenRequestSchema: field rules, then the cross-field 400 cases.
+
+    See docs/wazo-api.md (auth §1).
+    """
     body = req.json()
     if not isinstance(body, dict):
         raise _validation_error({"_schema": ["Invalid input type."]})
@@ -105,7 +111,8 @@ def create_token(req: Request) -> Response:
     body = _parse_body(req)
     with store.lock:
         if body["refresh_token"] and body["client_id"]:
-            # auth.md §1: a refresh token is checked first and needs no Basic credentials.
+            # docs/wazo-api.md (auth §1): a refresh token is checked first and needs no Basic
+            # credentials.
             refresh = store.auth.refresh_tokens.get(body["refresh_token"])
             if refresh is None or refresh["client_id"] != body["client_id"]:
                 raise auth_legacy_error(401, AUTHENTICATION_FAILED)
@@ -171,7 +178,7 @@ def issue_token(
 
 
 def token_data(store: Store, info: TokenInfo, req: Request) -> dict[str, Any]:
-    """`Token.to_dict` (auth.md §1), without any refresh token."""
+    """`Token.to_dict` (docs/wazo-api.md, auth §1), without any refresh token."""
     issued = datetime.fromtimestamp(info.issued_at, UTC)
     expires = datetime.fromtimestamp(info.expires_at, UTC)
     return {
@@ -199,7 +206,7 @@ def token_data(store: Store, info: TokenInfo, req: Request) -> dict[str, Any]:
 
 
 def _checked_token(req: Request) -> TokenInfo:
-    """The path's token, checked against `?scope=` and `?tenant=` (auth.md §2)."""
+    """The path's token, checked against `?scope=` and `?tenant=` (docs/wazo-api.md, auth §2)."""
     store = req.sandbox.store
     info = store.auth.live_token(req.path_params["token"], time.time())
     if info is None:
@@ -226,14 +233,14 @@ def head_token(req: Request) -> Response:
 
 
 def revoke_token(req: Request) -> Response:
-    """200 even for an unknown token (auth.md §2)."""
+    """200 even for an unknown token (docs/wazo-api.md, auth §2)."""
     with req.sandbox.store.lock:
         req.sandbox.store.auth.tokens.pop(req.path_params["token"], None)
     return Response(json={"data": {"message": "success"}})
 
 
 def check_scopes(req: Request) -> Response:
-    """A dict `{acl: bool}`, not the list the spec describes (auth.md §9)."""
+    """A dict `{acl: bool}`, not the list the spec describes (docs/wazo-api.md, auth §9)."""
     store = req.sandbox.store
     info = store.auth.live_token(req.path_params["token"], time.time())
     if info is None:

@@ -1,4 +1,4 @@
-"""PUT/DELETE/GET /users/{user_uuid}/policies[/{policy_uuid}] (auth.md §5)."""
+"""PUT/DELETE/GET /users/{user_uuid}/policies[/{policy_uuid}] (docs/wazo-api.md, auth §5)."""
 
 from __future__ import annotations
 

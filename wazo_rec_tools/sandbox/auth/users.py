@@ -1,4 +1,7 @@
-"""POST/GET /users, GET/DELETE /users/{user_uuid}, PUT /users/{user_uuid}/password (auth.md §5)."""
+"""POST/GET /users, GET/DELETE /users/{user_uuid}, PUT /users/{user_uuid}/password.
+
+See docs/wazo-api.md (auth §5).
+"""
 
 from __future__ import annotations
 
@@ -58,13 +61,15 @@ def public_user(user: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in user.items() if key not in ("password", "policies")}
 
 
-def _invalid(field: str, message: str) -> Exception:
-    return xivo_error(
-        400,
-        "invalid-data",
-        "Sent data is invalid",
-        {field: {"constraint_id": "type", "message": message}},
-    )
+def _invalid(
+    field: str, message: str, constraint_id: str = "type", constraint: Any = None
+) -> Exception:
+    """wazo-auth's user input error: the first field error, whose message is the error's too."""
+    detail: dict[str, Any] = {"constraint_id": constraint_id}
+    if constraint is not None:
+        detail["constraint"] = constraint
+    detail["message"] = message
+    return xivo_error(400, "invalid-data", message, {field: detail}, resource="users")
 
 
 def create_user(req: Request) -> Response:
@@ -73,16 +78,23 @@ def create_user(req: Request) -> Response:
         raise _invalid("_schema", "Invalid input type.")
     for name in _STRING_FIELDS:
         if body.get(name) is not None and not isinstance(body[name], str):
-            raise _invalid(name, "Not a valid string.")
+            raise _invalid(name, "Not a valid string.", "type", "string")
     username = body.get("username")
     if not username or len(username) > 256:
-        raise _invalid("username", "Length must be between 1 and 256.")
+        raise _invalid(
+            "username", "Length must be between 1 and 256.", "length", {"min": 1, "max": 256}
+        )
     purpose = body.get("purpose", "user")
     if purpose not in PURPOSES:
-        raise _invalid("purpose", f"Must be one of: {', '.join(PURPOSES)}.")
+        raise _invalid(
+            "purpose",
+            f"Must be one of: {', '.join(PURPOSES)}.",
+            "enum",
+            {"choices": list(PURPOSES)},
+        )
     enabled = body.get("enabled", True)
     if not isinstance(enabled, bool):
-        raise _invalid("enabled", "Not a valid boolean.")
+        raise _invalid("enabled", "Not a valid boolean.", "type", "boolean")
     store = req.sandbox.store
     with store.lock:
         if store.auth.user_by_login(username) is not None:
@@ -150,7 +162,7 @@ def _revoke_access_tokens(req: Request, user_uuid: str) -> None:
 
 
 def delete_user(req: Request) -> Response:
-    """204; the user's refresh tokens go with it (auth.md §1), and its sessions."""
+    """204; the user's refresh tokens go with it (docs/wazo-api.md, auth §1), and its sessions."""
     store = req.sandbox.store
     with store.lock:
         user = visible_user(req, req.path_params["user_uuid"])
@@ -164,13 +176,16 @@ def delete_user(req: Request) -> Response:
 
 
 def change_password(req: Request) -> Response:
-    """204; revokes the user's access tokens but keeps its refresh tokens (auth.md §1)."""
+    """204; revokes the user's access tokens but keeps its refresh tokens.
+
+    See docs/wazo-api.md (auth §1).
+    """
     body = req.json()
     if not isinstance(body, dict):
         raise _invalid("_schema", "Invalid input type.")
     for name in ("old_password", "new_password"):
         if not isinstance(body.get(name), str) or not body[name]:
-            raise _invalid(name, "Missing data for required field.")
+            raise _invalid(name, "Missing data for required field.", "required", "required")
     store = req.sandbox.store
     with store.lock:
         user = visible_user(req, req.path_params["user_uuid"])

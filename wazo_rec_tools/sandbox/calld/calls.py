@@ -1,4 +1,4 @@
-"""Live calls and their recording control (calld.md §1, §2)."""
+"""Live calls and their recording control (docs/wazo-api.md, calld §1, §2)."""
 
 import uuid
 from collections.abc import Callable
@@ -13,11 +13,11 @@ _TRUE = {"t", "true", "on", "y", "yes", "1"}
 
 
 def _no_such_call(call_id: str) -> ApiFault:
-    return xivo_error(404, "no-such-call", f"No such call: {call_id}", {"call_id": call_id})
+    return xivo_error(404, "no-such-call", "No such call", {"call_id": call_id})
 
 
 def _find_call(req: Request, call_id: str, tenant_uuid: str) -> dict[str, Any]:
-    """calld.md §1 step 1: another tenant's call is 404, with no recursion."""
+    """docs/wazo-api.md (calld §1) step 1: another tenant's call is 404, with no recursion."""
     call = req.sandbox.store.calld.calls.get(call_id)
     if call is None or call["tenant_uuid"] != tenant_uuid:
         raise _no_such_call(call_id)
@@ -33,7 +33,7 @@ def _require_toggle(call: dict[str, Any]) -> None:
         raise xivo_error(
             403,
             "recording-unauthorized",
-            "On demand call recording is not enabled",
+            "Recording unauthorized",
             {"call_id": call["call_id"]},
         )
 
@@ -57,7 +57,8 @@ def _linked_recording(req: Request, call: dict[str, Any]) -> dict[str, Any] | No
 
 
 def _record_start(req: Request, call: dict[str, Any]) -> None:
-    # calld.md §1: an auto-recorded call or WAZO_RECORD_PENDING=1 skips the toggle check
+    # docs/wazo-api.md (calld §1): an auto-recorded call or WAZO_RECORD_PENDING=1 skips the
+    # toggle check
     if not (call["auto_recorded"] or call["record_pending"]):
         _require_toggle(call)
     if call["record_active"]:
@@ -69,12 +70,12 @@ def _record_start(req: Request, call: dict[str, Any]) -> None:
     call["recording_uuids"].append(recording_uuid)
     calllogd = req.sandbox.store.calllogd
     if call["cdr_id"] in calllogd.cdrs:
-        # calld.md §5: a start after a stop gives the CDR a new recording
+        # docs/wazo-api.md (calld §5): a start after a stop gives the CDR a new recording
         calllogd.add_recording(call["cdr_id"], recording_uuid, req.sandbox.clock(), None)
 
 
 def _record_stop(req: Request, call: dict[str, Any]) -> None:
-    _require_toggle(call)  # calld.md §1: first, even on an auto-recorded call
+    _require_toggle(call)  # docs/wazo-api.md (calld §1): first, even on an auto-recorded call
     if not call["record_active"]:
         return
     recording = _linked_recording(req, call)
@@ -93,7 +94,8 @@ def _record_pause(req: Request, call: dict[str, Any]) -> None:
         raise xivo_error(
             400, "recording-pause-error", "Could not pause recording", {"call_id": call["call_id"]}
         )
-    # calld.md §5: while paused the recording stays active, record_state says `paused`
+    # docs/wazo-api.md (calld §5): while paused the recording stays active, record_state says
+    # `paused`
     call["paused"] = True
 
 
@@ -121,7 +123,8 @@ def list_calls(req: Request) -> Response:
         calls = list(store.calld.calls.values())
         if req.params.get("application"):
             calls = []  # no channel of the sandbox is in a Stasis application
-        # calld.md §2: recurse only counts for the master tenant, and then lists everything
+        # docs/wazo-api.md (calld §2): recurse only counts for the master tenant, and then
+        # lists everything
         if not (recurse and tenant == store.master_tenant_uuid):
             calls = [call for call in calls if call["tenant_uuid"] == tenant]
         return Response(json={"items": [call_view(call) for call in calls]})
@@ -197,7 +200,8 @@ def register(router: Router) -> None:
             service="calld",
             acl=f"calld.calls.{{call_id}}.record.{action}.update",
         )(_record_handler(action))
-        # calld.md §6: the code checks calld.users.me.calls..., not what the spec says
+        # docs/wazo-api.md (calld §6): the code checks calld.users.me.calls..., not the
+        # spec's ACL
         router.route(
             "PUT",
             f"{PREFIX}/users/me/calls/{{call_id}}/record/{action}",

@@ -39,7 +39,7 @@ def _identity(user: dict[str, Any]) -> tuple[str, str | None, int | None]:
 
 
 def _toggle_for(store: Store, user: dict[str, Any], via: dict[str, Any]) -> bool:
-    """calld.md §1: a queue or group callee uses that queue's or group's setting."""
+    """docs/wazo-api.md (calld §1): a queue or group callee uses that queue's or group's setting."""
     if via["type"] == "group":
         return bool(store.confd.groups.get(via["id"], {}).get("dtmf_record_toggle"))
     if via["type"] == "queue":

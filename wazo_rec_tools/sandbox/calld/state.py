@@ -1,9 +1,10 @@
-"""calld state: the live channels and their recording flags (calld.md §5)."""
+"""calld state: the live channels and their recording flags (docs/wazo-api.md, calld §5)."""
 
 from dataclasses import dataclass, field
 from typing import Any
 
-# The `Call` object of GET /calls (calld.md §2), record_state excepted (it is derived).
+# The `Call` object of GET /calls (docs/wazo-api.md, calld §2), record_state excepted (it is
+# derived).
 CALL_FIELDS = (
     "call_id",
     "conversation_id",
@@ -31,7 +32,7 @@ CALL_FIELDS = (
 
 
 def record_state(call: dict[str, Any]) -> str:
-    """calld.md §2: paused wins over active, which wins over inactive."""
+    """docs/wazo-api.md (calld §2): paused wins over active, which wins over inactive."""
     if call["paused"]:
         return "paused"
     if call["record_active"]:
@@ -51,7 +52,7 @@ def call_view(call: dict[str, Any]) -> dict[str, Any]:
 class CalldState:
     """Live calls keyed by channel id ("1700000000.12"). Handlers change it under `Store.lock`.
 
-    Each call holds the `Call` fields of calld.md §2 plus:
+    Each call holds the `Call` fields of docs/wazo-api.md (calld §2) plus:
     tenant_uuid; toggle_allowed (what `_toggle_record_allowed` would say: the user's
     online_call_record_enabled, or the group's/queue's dtmf_record_toggle for a callee reached
     through one); via {"type": "group" | "queue" | None, "id": int | None}; auto_recorded

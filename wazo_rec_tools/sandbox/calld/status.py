@@ -1,4 +1,4 @@
-"""GET /status (calld.md §0)."""
+"""GET /status (docs/wazo-api.md, calld §0)."""
 
 from ..routing import Request, Response, Router
 from .calls import PREFIX

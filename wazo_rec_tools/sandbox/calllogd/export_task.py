@@ -1,4 +1,6 @@
-"""The export job (call-logd's Celery task, call-logd.md §3), run in a background thread.
+"""The export job (call-logd's Celery task), run in a background thread.
+
+See docs/wazo-api.md (call-logd §3).
 
 pending for half of `sandbox.export_delay`, then processing while the zip is written and for the
 other half, then finished (or error). The zip is real: `<spool_dir>/<uuid>.zip` with entries
@@ -10,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 import zipfile
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -42,10 +45,20 @@ class SpoolGone(Exception):
     """The sandbox stopped (its spool dir was removed) while the archive was being written."""
 
 
-def write_archive(path: Path, recordings: list[ExportedRecording], compression: int) -> None:
-    """Write the export zip, streaming each recording's generated media into its entry."""
+def write_archive(
+    path: Path,
+    recordings: list[ExportedRecording],
+    compression: int,
+    missing: Collection[str] = frozenset(),
+) -> None:
+    """Write the export zip, streaming each recording's generated media into its entry.
+
+    A recording in `missing` has lost its file: the job stops there (call-logd §3).
+    """
     with zipfile.ZipFile(path, "w", compression=compression, allowZip64=True) as archive:
         for recording in recordings:
+            if recording.recording_uuid in missing:
+                raise FileNotFoundError(recording.filename)
             info = zipfile.ZipInfo(recording.entry_name, recording.start_time.timetuple()[:6])
             info.compress_type = compression
             size = media_size(recording.size)
@@ -67,7 +80,7 @@ def _set_status(store: Store, export_uuid: str, status: str, path: Path | None =
         if path is not None:
             export["path"] = path
         if status == "finished" and export.get("email"):
-            # call-logd.md §3: the link is e-mailed once the export is finished
+            # docs/wazo-api.md (call-logd §3): the link is e-mailed once the export is finished
             store.calllogd.sent_emails.append(
                 {
                     "to": export["email"],
@@ -93,13 +106,13 @@ def run_export(
     if not _set_status(store, export_uuid, "processing"):
         return
     if fail:
-        # call-logd.md §3: a failed job leaves `path` unset
+        # docs/wazo-api.md (call-logd §3): a failed job leaves `path` unset
         time.sleep(half_delay)
         _set_status(store, export_uuid, "error")
         return
     path = Path(sandbox.spool_dir) / f"{export_uuid}.zip"
     try:
-        write_archive(path, recordings, compression)
+        write_archive(path, recordings, compression, store.calllogd.missing_media)
     except (OSError, SpoolGone):
         path.unlink(missing_ok=True)
         _set_status(store, export_uuid, "error")

@@ -1,11 +1,11 @@
-"""Recording exports: launch, poll, download (call-logd.md §2, §4, §5)."""
+"""Recording exports: launch, poll, download (docs/wazo-api.md, call-logd §2, §4, §5)."""
 
 import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..routing import ApiFault, Request, Response, Router, xivo_error
+from ..routing import ApiFault, Request, Response, Router, html_not_found, xivo_error
 from . import queries
 from .cdr import PREFIX
 from .export_task import ExportedRecording, start_export
@@ -17,7 +17,7 @@ _NOT_DONE = ("pending", "processing")
 
 
 def export_view(export: dict[str, Any]) -> dict[str, Any]:
-    """`ExportSchema` (call-logd.md §4): no path, size or count."""
+    """`ExportSchema` (docs/wazo-api.md, call-logd §4): no path, size or count."""
     return {
         "uuid": export["uuid"],
         "tenant_uuid": export["tenant_uuid"],
@@ -34,14 +34,14 @@ def _export_uuid(req: Request) -> str:
     try:
         return str(uuid.UUID(value))
     except ValueError:
-        raise ApiFault(404, {"message": "The requested URL was not found on the server."}) from None
+        raise html_not_found() from None
 
 
 def _export_not_found(export_uuid: str) -> ApiFault:
     return xivo_error(
         404,
         "export-not-found-with-given-uuid",
-        f"Export not found with given UUID: {export_uuid}",
+        "No export found matching this UUID",
         {"export_uuid": export_uuid},
     )
 
@@ -53,7 +53,8 @@ def _recordings_to_export(
     for cdr in sorted(cdrs, key=lambda cdr: cdr["id"]):
         for recording in cdr["recordings"]:
             if recording["deleted"]:
-                continue  # call-logd.md §2: only recordings whose file is still there
+                # docs/wazo-api.md (call-logd §2): only recordings whose file is still there
+                continue
             exported.append(
                 ExportedRecording(
                     cdr_id=cdr["id"],
@@ -67,7 +68,7 @@ def _recordings_to_export(
 
 
 def create_export(req: Request) -> Response:
-    body = req.json()  # call-logd.md §2: since 26.02 a missing body is a 400
+    body = req.json()  # docs/wazo-api.md (call-logd §2): since 26.02 a missing body is a 400
     request = export_request(req.params, body)
     tenants = tenant_scope(req, requested_tenant(req), request["recurse"])
     store = req.sandbox.store
@@ -87,7 +88,7 @@ def create_export(req: Request) -> Response:
             state.fail_next_exports -= 1
         state.exports[export_uuid] = {
             "uuid": export_uuid,
-            # call-logd.md §2 step 4: the token's tenant, not Wazo-Tenant
+            # docs/wazo-api.md (call-logd §2) step 4: the token's tenant, not Wazo-Tenant
             "tenant_uuid": req.token.tenant_uuid,
             "user_uuid": req.token.user_uuid,
             "requested_at": req.sandbox.clock(),
@@ -103,13 +104,13 @@ def create_export(req: Request) -> Response:
     return Response(
         status=202,
         json={"uuid": export_uuid},
-        headers={"Location": f"{PREFIX}/exports/{export_uuid}"},
+        headers={"Location": req.public_path(f"{PREFIX}/exports/{export_uuid}")},
     )
 
 
 def get_export(req: Request) -> Response:
     export_uuid = _export_uuid(req)
-    # call-logd.md §4: the tenant and its sub-tenants
+    # docs/wazo-api.md (call-logd §4): the tenant and its sub-tenants
     tenants = tenant_scope(req, requested_tenant(req), recurse=True)
     with req.sandbox.store.lock:
         export = req.sandbox.store.calllogd.exports.get(export_uuid)
@@ -120,7 +121,7 @@ def get_export(req: Request) -> Response:
 
 def download_export(req: Request) -> Response:
     export_uuid = _export_uuid(req)
-    # call-logd.md §5: single tenant, no recursion, ?tenant= first
+    # docs/wazo-api.md (call-logd §5): single tenant, no recursion, ?tenant= first
     tenant = requested_tenant(req, query_extractor=True)
     with req.sandbox.store.lock:
         export = req.sandbox.store.calllogd.exports.get(export_uuid)
@@ -130,7 +131,7 @@ def download_export(req: Request) -> Response:
             raise xivo_error(
                 202,
                 "export-not-done-yet",
-                f"Export not done yet: {export_uuid}",
+                "Export: not done yet",
                 {"export_uuid": export_uuid},
             )
         if not export["path"]:
@@ -171,4 +172,5 @@ def register(router: Router) -> None:
         f"{PREFIX}/exports/{{export_uuid}}/download",
         service="call-logd",
         acl="call-logd.exports.{export_uuid}.download.read",
+        query_token=True,
     )(download_export)

@@ -12,7 +12,10 @@ _DATETIME_FIELDS = ("start", "end", "answer")
 
 
 def _number_matches(pattern: str, exten: str | None) -> bool:
-    """`number`: LIKE where a leading or trailing `_` is a wildcard (call-logd.md §2)."""
+    """`number`: LIKE where a leading or trailing `_` is a wildcard.
+
+    See docs/wazo-api.md (call-logd §2).
+    """
     if exten is None:
         return False
     digits = pattern.strip("_")
@@ -39,7 +42,8 @@ def matches(cdr: dict[str, Any], filters: dict[str, Any]) -> bool:
         return False
     if filters.get("call_direction") and cdr["call_direction"] != filters["call_direction"]:
         return False
-    # call-logd.md §2: every call except blocked ones unless a call_status is asked for
+    # docs/wazo-api.md (call-logd §2): every call except blocked ones, unless a call_status
+    # is asked for
     call_status = filters.get("call_status")
     if call_status is None and cdr["call_status"] == "blocked":
         return False
@@ -94,7 +98,7 @@ def _sort_key(order: str):
 
 
 def search(cdrs: Iterable[dict[str, Any]], tenants: set[str], request: dict[str, Any]) -> dict:
-    """GET /cdr: `{"items", "total", "filtered"}` (call-logd.md §7)."""
+    """GET /cdr: `{"items", "total", "filtered"}` (docs/wazo-api.md, call-logd §7)."""
     in_tenants = [cdr for cdr in cdrs if cdr["tenant_uuid"] in tenants]
     selected = [cdr for cdr in in_tenants if matches(cdr, request)]
     selected.sort(key=_sort_key(request.get("order") or "start"))
@@ -102,6 +106,6 @@ def search(cdrs: Iterable[dict[str, Any]], tenants: set[str], request: dict[str,
         selected.reverse()
     offset = request.get("offset") or 0
     limit = request.get("limit")
-    # call-logd.md §7: limit 0 means no limit (the DAO tests it for truthiness)
+    # docs/wazo-api.md (call-logd §7): limit 0 means no limit (the DAO tests it for truthiness)
     page = selected[offset : offset + limit] if limit else selected[offset:]
     return {"items": page, "total": len(in_tenants), "filtered": len(selected)}

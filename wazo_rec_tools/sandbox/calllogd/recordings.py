@@ -1,4 +1,4 @@
-"""Recording media: download, delete one, delete in bulk (call-logd.md §8)."""
+"""Recording media: download, delete one, delete in bulk (docs/wazo-api.md, call-logd §8)."""
 
 import re
 from typing import Any
@@ -6,7 +6,7 @@ from typing import Any
 from ..routing import Request, Response, Router, xivo_error
 from .cdr import PREFIX, find_cdr, parse_cdr_id
 from .media import iter_media, media_size
-from .schemas import invalid_data
+from .schemas import invalid_data, type_error, validator_error
 from .tenancy import requested_tenant, tenant_scope
 
 _MEDIA_PATH = f"{PREFIX}/cdr/{{cdr_id}}/recordings/{{recording_uuid}}/media"
@@ -23,10 +23,7 @@ def _find_recording(req: Request) -> tuple[dict[str, Any], dict[str, Any]]:
         if recording["uuid"] == recording_uuid:
             return cdr, recording
     raise xivo_error(
-        404,
-        "recording-not-found",
-        f"Recording not found: {recording_uuid}",
-        {"cdr_id": cdr_id, "recording_uuid": recording_uuid},
+        404, "recording-not-found", "No recording found", {"recording_uuid": recording_uuid}
     )
 
 
@@ -63,10 +60,18 @@ def get_media(req: Request) -> Response:
             raise xivo_error(
                 400,
                 "recording-media-not-found",
-                f"Recording media not found: {recording['uuid']}",
+                "No recording media found",
                 {"recording_uuid": recording["uuid"]},
             )
         recording_uuid = recording["uuid"]
+        if recording_uuid in req.sandbox.store.calllogd.missing_media:
+            # the row keeps its path, the file is gone from disk
+            raise xivo_error(
+                500,
+                "recording-media-filesystem-not-found",
+                "Recording media: not found on filesystem",
+                {"recording_uuid": recording_uuid},
+            )
         filename = recording["filename"]
         size = media_size(req.sandbox.store.calllogd.media_size(recording_uuid))
 
@@ -89,7 +94,7 @@ def get_media(req: Request) -> Response:
             headers=headers,
         )
     first, last = byte_range
-    # call-logd.md §8: a Range request is answered inline, 206
+    # docs/wazo-api.md (call-logd §8): a Range request is answered inline, 206
     headers["Content-Disposition"] = f"inline; filename={filename}"
     headers["Content-Range"] = f"bytes {first}-{last}/{size}"
     return Response(
@@ -104,47 +109,67 @@ def get_media(req: Request) -> Response:
 def delete_media(req: Request) -> Response:
     with req.sandbox.store.lock:
         _, recording = _find_recording(req)
-        # call-logd.md §8: a media already gone is still 204
+        # docs/wazo-api.md (call-logd §8): a media already gone is still 204
         recording["deleted"] = True
+        req.sandbox.store.calllogd.missing_media.discard(recording["uuid"])
     return Response(status=204)
 
 
+def _bulk_cdr_ids(body: Any) -> list[int]:
+    """`{"cdr_ids": [int, ...]}`: a list of at least one integer (xivo's field errors)."""
+    if not isinstance(body, dict):
+        raise invalid_data({"_schema": [type_error("dict", "Invalid input type.")]})
+    if "cdr_ids" not in body:
+        raise invalid_data(
+            {
+                "cdr_ids": {
+                    "message": "Missing data for required field.",
+                    "constraint_id": "required",
+                    "constraint": "required",
+                }
+            }
+        )
+    cdr_ids = body["cdr_ids"]
+    if not isinstance(cdr_ids, list):
+        raise invalid_data({"cdr_ids": type_error("list", "Not a valid list.")})
+    bad = {
+        str(index): type_error("integer", "Not a valid integer.")
+        for index, cdr_id in enumerate(cdr_ids)
+        if isinstance(cdr_id, bool)
+        or not isinstance(cdr_id, int | str)
+        or not str(cdr_id).isdigit()
+    }
+    if bad:
+        raise invalid_data({"cdr_ids": bad})
+    if not cdr_ids:
+        raise invalid_data(
+            {
+                "cdr_ids": validator_error(
+                    "length", {"min": 1, "max": None}, "Shorter than minimum length 1."
+                )
+            }
+        )
+    return [int(cdr_id) for cdr_id in cdr_ids]
+
+
 def delete_bulk_media(req: Request) -> Response:
-    body = req.json()
-    cdr_ids = body.get("cdr_ids") if isinstance(body, dict) else None
-    if not isinstance(cdr_ids, list) or not cdr_ids:
-        raise invalid_data(
-            {
-                "cdr_ids": {
-                    "message": "Length must be between 1 and",
-                    "constraint_id": "length",
-                    "constraint": {"min": 1},
-                }
-            }
-        )
-    if not all(isinstance(cdr_id, int) and not isinstance(cdr_id, bool) for cdr_id in cdr_ids):
-        raise invalid_data(
-            {
-                "cdr_ids": {
-                    "message": "Not a valid integer.",
-                    "constraint_id": "type",
-                    "constraint": "integer",
-                }
-            }
-        )
+    cdr_ids = _bulk_cdr_ids(req.json())
     tenant = requested_tenant(req)
     tenants = tenant_scope(req, tenant, recurse=True)
     with req.sandbox.store.lock:
-        # every CDR is checked before anything is deleted (call-logd.md §8)
+        # every CDR is checked before anything is deleted (docs/wazo-api.md, call-logd §8)
         cdrs = [find_cdr(req, cdr_id, tenants) for cdr_id in cdr_ids]
         for cdr in cdrs:
             for recording in cdr["recordings"]:
                 recording["deleted"] = True
+                req.sandbox.store.calllogd.missing_media.discard(recording["uuid"])
     return Response(status=204)
 
 
 def register(router: Router) -> None:
-    router.route("GET", _MEDIA_PATH, service="call-logd", acl=f"{_MEDIA_ACL}.read")(get_media)
+    router.route(
+        "GET", _MEDIA_PATH, service="call-logd", acl=f"{_MEDIA_ACL}.read", query_token=True
+    )(get_media)
     router.route("DELETE", _MEDIA_PATH, service="call-logd", acl=f"{_MEDIA_ACL}.delete")(
         delete_media
     )

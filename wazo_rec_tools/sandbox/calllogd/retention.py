@@ -1,10 +1,10 @@
-"""GET/PUT /retention, per tenant and non-recursive (call-logd.md §9)."""
+"""GET/PUT /retention, per tenant and non-recursive (docs/wazo-api.md, call-logd §9)."""
 
 from typing import Any
 
 from ..routing import Request, Response, Router
 from .cdr import PREFIX
-from .schemas import invalid_data
+from .schemas import invalid_data, validator_error
 from .state import RETENTION_KEYS, CallLogdState
 from .tenancy import requested_tenant
 
@@ -55,26 +55,20 @@ def _load_retention(body: Any) -> dict[str, int | None]:
             }
             continue
         if number < 0:
-            errors[key] = {
-                "message": "Must be greater than or equal to 0.",
-                "constraint_id": "range",
-                "constraint": {"min": 0},
-            }
+            errors[key] = validator_error(
+                "range", {"min": 0}, "Must be greater than or equal to 0."
+            )
             continue
         days[key] = number
     if errors:
         raise invalid_data(errors)
     cdr_days, recording_days = days["cdr_days"], days["recording_days"]
     if cdr_days is not None and recording_days is not None and recording_days > cdr_days:
-        # call-logd.md §9: the message is worded the wrong way round; the comparison is this one
+        # docs/wazo-api.md (call-logd §9): the message is worded the wrong way round; the comparison
+        # is this one
+        # a schema validator's error: a list of plain strings
         raise invalid_data(
-            {
-                "recording_days": {
-                    "message": '"recording_days" must be higher or equal than "cdr_days"',
-                    "constraint_id": "validate_days",
-                    "constraint": None,
-                }
-            }
+            {"recording_days": ['"recording_days" must be higher or equal than "cdr_days"']}
         )
     return days
 
@@ -89,7 +83,7 @@ def put_retention(req: Request) -> Response:
     days = _load_retention(req.json())
     tenant = requested_tenant(req)
     with req.sandbox.store.lock:
-        # call-logd.md §9: PUT resets omitted keys to null
+        # docs/wazo-api.md (call-logd §9): PUT resets omitted keys to null
         req.sandbox.store.calllogd.retention[tenant] = days
     return Response(status=204)
 

@@ -1,7 +1,7 @@
 """Query-string and body validation the way call-logd's marshmallow schemas do it.
 
 Every error of a request is collected, then one 400 `invalid-data` carries them all, keyed by
-field (call-logd.md §10). Unknown parameters are ignored (`unknown=EXCLUDE`).
+field (docs/wazo-api.md, call-logd §10). Unknown parameters are ignored (`unknown=EXCLUDE`).
 """
 
 import re
@@ -46,8 +46,39 @@ CDR_FIELDS = (
     "tags",
     "recordings",
 )
-# call-logd.md §7: any CDR field except end, tags and recordings
-ORDERABLE_FIELDS = tuple(name for name in CDR_FIELDS if name not in ("end", "tags", "recordings"))
+# docs/wazo-api.md (call-logd §7): any CDR field except end, tags and recordings. call-logd
+# validates against a set, so its error lists them in that set's order: this one was observed.
+ORDERABLE_FIELDS = (
+    "destination_internal_context",
+    "source_internal_extension",
+    "id",
+    "destination_details",
+    "destination_line_id",
+    "source_internal_name",
+    "call_status",
+    "requested_internal_context",
+    "requested_name",
+    "answer",
+    "destination_user_uuid",
+    "requested_extension",
+    "source_name",
+    "start",
+    "requested_user_uuid",
+    "requested_internal_extension",
+    "call_direction",
+    "requested_context",
+    "conversation_id",
+    "source_line_id",
+    "destination_extension",
+    "destination_internal_extension",
+    "source_internal_context",
+    "destination_name",
+    "source_extension",
+    "duration",
+    "source_user_uuid",
+    "answered",
+    "tenant_uuid",
+)
 
 _TRUE = {"t", "true", "on", "y", "yes", "1"}
 _FALSE = {"f", "false", "off", "n", "no", "0"}
@@ -60,8 +91,14 @@ def invalid_data(details: dict[str, Any]) -> ApiFault:
     return xivo_error(400, "invalid-data", "Sent data is invalid", details)
 
 
-def _type_error(kind: str, message: str) -> dict[str, Any]:
+def type_error(kind: str, message: str) -> dict[str, Any]:
+    """A field that cannot be read at all: one dict (docs/wazo-api.md, call-logd §10)."""
     return {"message": message, "constraint_id": "type", "constraint": kind}
+
+
+def validator_error(constraint_id: str, constraint: Any, message: str) -> list[dict[str, Any]]:
+    """A value a validator refuses (range, enum, regex): a list of dicts, in this key order."""
+    return [{"constraint_id": constraint_id, "constraint": constraint, "message": message}]
 
 
 class Fields:
@@ -81,7 +118,8 @@ class Fields:
             return None
         parsed = parse_datetime(value)
         if parsed is None:
-            self.errors[name] = _type_error("datetime", "Not a valid datetime.")
+            # xivo's DateTime field words it without the final period
+            self.errors[name] = type_error("datetime", "Not a valid datetime")
         return parsed
 
     def boolean(self, name: str, default: bool | None = None) -> bool | None:
@@ -93,7 +131,7 @@ class Fields:
             return True
         if text in _FALSE:
             return False
-        self.errors[name] = _type_error("boolean", "Not a valid boolean.")
+        self.errors[name] = type_error("boolean", "Not a valid boolean.")
         return default
 
     def integer(self, name: str, default: int | None = None, minimum: int = 0) -> int | None:
@@ -103,14 +141,12 @@ class Fields:
         try:
             number = int(value)
         except (TypeError, ValueError):
-            self.errors[name] = _type_error("integer", "Not a valid integer.")
+            self.errors[name] = type_error("integer", "Not a valid integer.")
             return default
         if number < minimum:
-            self.errors[name] = {
-                "message": f"Must be greater than or equal to {minimum}.",
-                "constraint_id": "range",
-                "constraint": {"min": minimum},
-            }
+            self.errors[name] = validator_error(
+                "range", {"min": minimum}, f"Must be greater than or equal to {minimum}."
+            )
             return default
         return number
 
@@ -119,11 +155,9 @@ class Fields:
         if value is None:
             return default
         if value not in choices:
-            self.errors[name] = {
-                "message": f"Must be one of: {', '.join(choices)}.",
-                "constraint_id": "enum",
-                "constraint": {"choices": list(choices)},
-            }
+            self.errors[name] = validator_error(
+                "enum", {"choices": list(choices)}, f"Must be one of: {', '.join(choices)}."
+            )
             return default
         return value
 
@@ -132,11 +166,9 @@ class Fields:
         if value is None:
             return None
         if not regex.match(value):
-            self.errors[name] = {
-                "message": "String does not match expected pattern.",
-                "constraint_id": "regex",
-                "constraint": regex.pattern,
-            }
+            self.errors[name] = validator_error(
+                "regex", regex.pattern, "String does not match expected pattern."
+            )
             return None
         return value
 
@@ -151,7 +183,7 @@ def parse_datetime(value: str) -> datetime | None:
     """marshmallow 3.18 DateTime: a date and a time are required; naive means UTC (§2)."""
     value = value.strip()
     if len(value) < 16 or value[10] not in "Tt ":
-        return None  # a bare date is rejected (call-logd.md §0)
+        return None  # a bare date is rejected (docs/wazo-api.md, call-logd §0)
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
@@ -160,7 +192,8 @@ def parse_datetime(value: str) -> datetime | None:
 
 
 def listing_filters(fields: Fields) -> dict[str, Any]:
-    """The filters shared by GET /cdr and the export POST (`CDRListingBase`, call-logd.md §2)."""
+    """The filters shared by GET /cdr and the export POST (`CDRListingBase`, docs/wazo-api.md,
+    call-logd §2)."""
     return {
         "from": fields.datetime("from"),
         "until": fields.datetime("until"),
@@ -175,7 +208,7 @@ def listing_filters(fields: Fields) -> dict[str, Any]:
 
 
 def cdr_list_request(params: dict[str, str]) -> dict[str, Any]:
-    """`CDRListRequestSchema` (call-logd.md §7)."""
+    """`CDRListRequestSchema` (docs/wazo-api.md, call-logd §7)."""
     fields = Fields(params)
     request = listing_filters(fields)
     request.update(
@@ -196,23 +229,27 @@ def cdr_list_request(params: dict[str, str]) -> dict[str, Any]:
 
 
 def export_request(params: dict[str, str], body: Any) -> dict[str, Any]:
-    """`RecordingMediaExportRequestSchema` plus the `{"cdr_ids": [...]}` body (call-logd.md §2)."""
+    """`RecordingMediaExportRequestSchema` plus the `{"cdr_ids": [...]}` body.
+
+    See docs/wazo-api.md (call-logd §2).
+    """
     fields = Fields(params)
     request = listing_filters(fields)
     request["email"] = fields.pattern("email", _EMAIL)
     if "email" in fields.errors:
-        fields.errors["email"] = _type_error("email", "Not a valid email address.")
+        fields.errors["email"] = type_error("email", "Not a valid email address.")
     request["cdr_ids"] = None
     if not isinstance(body, dict):
-        fields.errors["_schema"] = [_type_error("dict", "Invalid input type.")]
+        fields.errors["_schema"] = [type_error("dict", "Invalid input type.")]
     elif body.get("cdr_ids"):
-        # `[]` or null means no id filter; digit strings are coerced (call-logd.md §2)
+        # `[]` or null means no id filter; digit strings are coerced
+        # (docs/wazo-api.md, call-logd §2)
         ids = body["cdr_ids"]
         try:
             if not isinstance(ids, list) or any(isinstance(item, bool) for item in ids):
                 raise ValueError
             request["cdr_ids"] = {int(item) for item in ids}
         except (TypeError, ValueError):
-            fields.errors["cdr_ids"] = _type_error("integer", "Not a valid integer.")
+            fields.errors["cdr_ids"] = type_error("integer", "Not a valid integer.")
     fields.raise_errors()
     return request

@@ -88,7 +88,7 @@ def _draft_cdr(
         count = rng.choices(_RECORDING_COUNTS, _RECORDING_COUNT_WEIGHTS)[0]
         spans = [(answer, end)]
         if count == 2:
-            # stopped then started again: two files (calld.md §1)
+            # stopped then started again: two files (docs/wazo-api.md, calld §1)
             spans = [
                 (answer + timedelta(seconds=1), answer + timedelta(seconds=talk // 3 + 1)),
                 (answer + timedelta(seconds=talk // 2 + 1), end),

@@ -11,12 +11,12 @@ RETENTION_KEYS = ("cdr_days", "export_days", "recording_days")
 
 
 def recording_filename(start_time: datetime, cdr_id: int, recording_uuid: str) -> str:
-    """call-logd `Recording.filename` (call-logd.md §3)."""
+    """call-logd `Recording.filename` (docs/wazo-api.md, call-logd §3)."""
     return f"{start_time:%Y-%m-%dT%H_%M_%SUTC}-{cdr_id}-{recording_uuid}.wav"
 
 
 def export_filename(requested_at: datetime, export_uuid: str) -> str:
-    """call-logd export filename (call-logd.md §4)."""
+    """call-logd export filename (docs/wazo-api.md, call-logd §4)."""
     return f"{requested_at:%Y-%m-%dT%H_%M_%SUTC}-{export_uuid}.zip"
 
 
@@ -24,7 +24,7 @@ def export_filename(requested_at: datetime, export_uuid: str) -> str:
 class CallLogdState:
     """Everything call-logd holds. Handlers change it under `Store.lock`.
 
-    cdrs: id -> CDR dict exactly as GET /cdr shows it (call-logd.md §7).
+    cdrs: id -> CDR dict exactly as GET /cdr shows it (docs/wazo-api.md, call-logd §7).
     media_sizes: recording uuid -> size in bytes of its generated WAV; a recording not listed
         has `default_media_size` bytes.
     exports: uuid -> row {uuid, tenant_uuid, user_uuid, requested_at (datetime), status,
@@ -33,6 +33,7 @@ class CallLogdState:
     fail_next_exports: the next N exports end in `error`, without a file.
     export_compression: the zipfile constant used for export archives.
     sent_emails: {to, export_uuid, tenant_uuid} for each finished export that had an `email`.
+    missing_media: recording uuids whose row keeps its path but whose file is gone from disk.
     """
 
     cdrs: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -44,6 +45,7 @@ class CallLogdState:
     fail_next_exports: int = 0
     export_compression: int = zipfile.ZIP_DEFLATED
     sent_emails: list[dict[str, str]] = field(default_factory=list)
+    missing_media: set[str] = field(default_factory=set)
 
     def next_cdr_id(self) -> int:
         return max(self.cdrs, default=0) + 1
@@ -77,7 +79,10 @@ class CallLogdState:
         return recording
 
     def purge_export(self, export_uuid: str) -> None:
-        """What the export purger does: the row and its zip disappear (call-logd.md §4, §6)."""
+        """What the export purger does: the row and its zip disappear.
+
+        See docs/wazo-api.md (call-logd §4, §6).
+        """
         export = self.exports.pop(export_uuid, None)
         if export and export.get("path"):
             Path(export["path"]).unlink(missing_ok=True)

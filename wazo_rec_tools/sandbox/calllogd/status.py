@@ -1,4 +1,4 @@
-"""GET /status (call-logd.md §9)."""
+"""GET /status (docs/wazo-api.md, call-logd §9)."""
 
 from ..routing import Request, Response, Router
 from .cdr import PREFIX

@@ -1,4 +1,4 @@
-"""Which tenants a call-logd request sees (call-logd.md §1)."""
+"""Which tenants a call-logd request sees (docs/wazo-api.md, call-logd §1)."""
 
 from ..acl import AccessCheck
 from ..routing import Request, xivo_error
@@ -19,7 +19,7 @@ def tenant_scope(req: Request, tenant: str, recurse: bool) -> set[str]:
 
     Recursion asks wazo-auth `GET /tenants` with the caller's token: without
     `auth.tenants.read` call-logd falls back to the token's own tenant, and fails when a
-    sub-tenant was asked for (call-logd.md §1).
+    sub-tenant was asked for (docs/wazo-api.md, call-logd §1).
     """
     if not recurse:
         return {tenant}

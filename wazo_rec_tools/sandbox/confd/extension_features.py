@@ -1,4 +1,6 @@
-"""GET /extensions/features, GET/PUT /extensions/features/{feature_uuid} (confd.md §5).
+"""GET /extensions/features, GET/PUT /extensions/features/{feature_uuid}.
+
+See docs/wazo-api.md (confd §5).
 
 Global resources: master-tenant tokens only, no tenant filter.
 """
@@ -26,7 +28,7 @@ from .schema import (
     record_event,
 )
 
-# Marshmallow `Regexp` uses `match`: anchored at the start only (confd.md §5).
+# Marshmallow `Regexp` uses `match`: anchored at the start only (docs/wazo-api.md, confd §5).
 _EXTEN_PATTERNS = (re.compile(r"^_[*#0-9_XxZzNn\[\].!-]{1,39}$"), re.compile(r"[*#0-9]{1,40}"))
 
 FEATURE_SEARCH = SearchConfig(
@@ -64,7 +66,7 @@ def register(router: Router) -> None:
 
 def list_features(req: Request) -> Response:
     confd = req.sandbox.store.confd
-    # global resource: no tenant filter (confd.md §6)
+    # global resource: no tenant filter (docs/wazo-api.md, confd §6)
     return list_response(req, FEATURE_SEARCH, confd.extension_features, tenant_scoped=False)
 
 
@@ -97,7 +99,7 @@ def _load(body: dict[str, Any]) -> dict[str, Any]:
         else:
             form["exten"] = exten
     if "enabled" in body:
-        # A plain marshmallow Boolean: lenient, but not null (confd.md §1).
+        # A plain marshmallow Boolean: lenient, but not null (docs/wazo-api.md, confd §1).
         enabled = body["enabled"]
         if enabled is None:
             errors["enabled"] = [MAY_NOT_BE_NULL]

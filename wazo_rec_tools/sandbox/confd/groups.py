@@ -1,4 +1,4 @@
-"""GET /groups, GET/PUT /groups/{group_uuid} (confd.md §3)."""
+"""GET /groups, GET/PUT /groups/{group_uuid} (docs/wazo-api.md, confd §3)."""
 
 from __future__ import annotations
 
@@ -95,8 +95,12 @@ def update_group(req: Request) -> Response:
     store = req.sandbox.store
     with store.lock:
         group = visible_group(req)
+        body = load_body(req)
+        if "name" in body and "label" not in body:
+            # docs/wazo-api.md (confd §3): the legacy `name` of a PUT is taken as the label
+            body = {**body, "label": body["name"]}
         form, errors = check_fields(
-            load_body(req),
+            body,
             strict_booleans=_BOOLEANS,
             required_strings=("label",),
             strings=_STRINGS,
@@ -104,7 +108,8 @@ def update_group(req: Request) -> Response:
         )
         if errors:
             raise input_error(errors)
-        # confd.md §3: GroupSchema's post_load sets ignore_forward on every load, so a PUT
+        # docs/wazo-api.md (confd §3): GroupSchema's post_load sets ignore_forward on every load, so
+        # a PUT
         # without it resets it to false.
         form["ignore_forward"] = bool(form.get("ignore_forward"))
         if "label" in form and form["label"] != group["label"]:

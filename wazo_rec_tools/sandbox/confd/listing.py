@@ -1,8 +1,9 @@
-"""confd list parameters, search configs and the list envelope (confd.md §1)."""
+"""confd list parameters, search configs and the list envelope (docs/wazo-api.md, confd §1)."""
 
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ class SearchConfig:
     multi_value: frozenset[str] = frozenset()  # comma-separated exact filters (users)
     casefolded: frozenset[str] = frozenset()  # "collated" Python sort (users)
     name: str = ""
+    order_as_text: bool = False  # users: every column sorts as lowered text (ids: 10 < 2)
 
 
 def key(name: str) -> Callable[[dict[str, Any]], Any]:
@@ -69,14 +71,20 @@ def _non_negative(params: Mapping[str, str], name: str) -> int | None:
     except ValueError:
         raise _list_error(name, "Not a valid integer.", "type", "integer") from None
     if number < 0:
-        raise _list_error(name, "Must be greater than or equal to 0.", "range", {"min": 0})
+        # the range validator's message is a list of dicts, keys in this order (corpus)
+        detail = {
+            "constraint_id": "range",
+            "constraint": {"min": 0},
+            "message": "Must be greater than or equal to 0.",
+        }
+        raise confd_error(400, f"Input Error - {name}: {[detail]!r}")
     return number
 
 
 def parse_query(params: Mapping[str, str], config: SearchConfig) -> ListQuery:
     limit = _non_negative(params, "limit")
     if limit == 0:
-        # confd.md §1: accepted by the schema, refused by the DAO.
+        # docs/wazo-api.md (confd §1): accepted by the schema, refused by the DAO.
         raise confd_error(
             400, "Input Error - field 'limit': wrong type. Should be a positive number"
         )
@@ -110,6 +118,13 @@ def fold(value: Any) -> str:
     if not text.isascii():
         text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return text.casefold()
+
+
+def like_pattern(search: str) -> re.Pattern[str]:
+    """`ILIKE '%<search>%'` unescaped: `_` is any one character and `%` any run of them."""
+    parts = (re.escape(char) for char in search)
+    regex = "".join(".*" if p == "%" else "." if p == "_" else p for p in parts)
+    return re.compile(regex, re.DOTALL)
 
 
 def _matches_filter(value: Any, wanted: str, multi: bool) -> bool:
@@ -151,13 +166,14 @@ def query_keys(
         multi = name in config.multi_value
         selected = [(k, row) for k, row in selected if _matches_filter(getter(row), wanted, multi)]
     if query.search:
-        needle = fold(query.search)
+        needle = like_pattern(fold(query.search))
         getters = [config.columns[name] for name in config.search]
         selected = [
             (k, row)
             for k, row in selected
             if any(
-                (value := getter(row)) is not None and needle in fold(value) for getter in getters
+                (value := getter(row)) is not None and needle.search(fold(value))
+                for getter in getters
             )
         ]
     getter = config.columns[query.order]
@@ -168,6 +184,8 @@ def query_keys(
         empty = value is None or value == ""
         if empty:
             return (True, "")
+        if config.order_as_text:
+            return (False, str(value).casefold())
         return (False, value.casefold() if casefold and isinstance(value, str) else value)
 
     selected.sort(key=sort_key)
@@ -181,7 +199,7 @@ def query_keys(
 
 
 def query_tenants(req: Request, query: ListQuery) -> set[str]:
-    """The request's tenant, plus its sub-tenants with `recurse` (confd.md §6)."""
+    """The request's tenant, plus its sub-tenants with `recurse` (docs/wazo-api.md, confd §6)."""
     if query.recurse:
         return req.sandbox.store.visible_tenants(req.tenant_uuid)
     return {req.tenant_uuid}
@@ -200,7 +218,8 @@ def list_response(
     tenant_scoped: bool = True,
     dump: Callable[[dict[str, Any]], Any] = dict,
 ) -> Response:
-    """A confd list answer `{total, items}` (confd.md §1): filters, search, order, paging."""
+    """A confd list answer `{total, items}` (docs/wazo-api.md, confd §1): filters, search, order,
+    paging."""
     query = parse_query(req.params, config)
     tenants = query_tenants(req, query) if tenant_scoped else None
     store = req.sandbox.store

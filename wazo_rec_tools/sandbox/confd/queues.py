@@ -1,4 +1,4 @@
-"""GET /queues, GET/PUT /queues/{queue_id}: int id only (confd.md §4)."""
+"""GET /queues, GET/PUT /queues/{queue_id}: int id only (docs/wazo-api.md, confd §4)."""
 
 from __future__ import annotations
 

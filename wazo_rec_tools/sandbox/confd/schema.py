@@ -1,4 +1,7 @@
-"""confd body parsing and validation, with confd's error strings (confd.md §1, §7)."""
+"""confd body parsing and validation, with confd's error strings.
+
+See docs/wazo-api.md (confd §1, §7).
+"""
 
 from __future__ import annotations
 
@@ -6,14 +9,16 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from ..routing import ApiFault, Request, confd_error
+from ..routing import ApiFault, Request, confd_error, html_not_found
 
 PREFIX = "/api/confd/1.1"
 NOT_A_BOOLEAN = "Not a valid boolean."
 MAY_NOT_BE_NULL = "Field may not be null."
+MISSING_DATA = "Missing data for required field."
 NOT_A_STRING = "Not a valid string."
 NOT_AN_INTEGER = "Not a valid integer."
-# marshmallow `fields.Boolean` truthy/falsy values (the lenient boolean, confd.md §5).
+# marshmallow `fields.Boolean` truthy/falsy values: the lenient boolean of
+# docs/wazo-api.md (confd §5).
 LENIENT_TRUE = frozenset(
     {True, "1", "t", "T", "true", "True", "TRUE", "on", "On", "ON", "y", "Y", "yes", "Yes", "YES"}
 )  # True == 1: the integer 1 is in the set too
@@ -46,19 +51,13 @@ def input_error(errors: dict[str, Any]) -> ApiFault:
 
 
 def not_found(model: str, criteria: str) -> ApiFault:
-    """`Resource Not Found - <Model> was not found (<criteria>)` (confd.md §2-§5)."""
+    """`Resource Not Found - <Model> was not found (<criteria>)` (docs/wazo-api.md, confd §2-§5)."""
     return confd_error(404, f"Resource Not Found - {model} was not found ({criteria})")
 
 
 def flask_not_found() -> ApiFault:
-    """A path value the route converter refuses (e.g. a uuid for a queue): Flask's plain 404."""
-    return ApiFault(
-        404,
-        {
-            "message": "The requested URL was not found on the server. If you entered the URL "
-            "manually please check your spelling and try again."
-        },
-    )
+    """A path value the route converter refuses (e.g. a uuid for a queue): Flask's HTML 404."""
+    return html_not_found()
 
 
 def is_uuid(value: str) -> bool:
@@ -70,7 +69,7 @@ def is_uuid(value: str) -> bool:
 
 
 def load_body(req: Request) -> dict[str, Any]:
-    """The JSON body as a dict: invalid JSON or an array -> 400 (confd.md §1)."""
+    """The JSON body as a dict: invalid JSON or an array -> 400 (docs/wazo-api.md, confd §1)."""
     body = req.json()
     if not isinstance(body, dict):
         raise input_error({"_schema": ["Invalid input type."]})
@@ -128,5 +127,8 @@ def check_fields(
 
 
 def record_event(req: Request, name: str, resource_id: Any) -> None:
-    """What confd's notifier does after every successful PUT, even a no-op (confd.md §1)."""
+    """What confd's notifier does after every successful PUT, even a no-op.
+
+    See docs/wazo-api.md (confd §1).
+    """
     req.sandbox.store.confd.events.append((name, resource_id))

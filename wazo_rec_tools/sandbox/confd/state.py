@@ -19,7 +19,8 @@ class ConfdState:
 
     users: int id -> user dict, as GET shows it minus the computed `call_record_enabled`.
     groups: int id -> group dict; queues: int id -> queue dict (GET shape).
-    extension_features: uuid -> {uuid, exten, enabled, feature} (global, confd.md §5).
+    extension_features: uuid -> {uuid, exten, enabled, feature} (global, docs/wazo-api.md, confd
+    §5).
     applicationmap / featuremap: the `options` of /asterisk/features/<section>.
     events: (event name, resource id) per successful PUT, even a no-op: the reload count.
     version: bumped when a field that lists sort or filter on changes (list caches key on it).

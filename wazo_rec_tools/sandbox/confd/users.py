@@ -1,4 +1,4 @@
-"""GET /users, GET/PUT /users/{user_id} (confd.md §2)."""
+"""GET /users, GET/PUT /users/{user_id} (docs/wazo-api.md, confd §2)."""
 
 from __future__ import annotations
 
@@ -104,6 +104,7 @@ USER_SEARCH = SearchConfig(
     default_order="lastname",
     multi_value=frozenset({"uuid", "exten", "mobile_phone_number"}),
     casefolded=frozenset({"firstname", "lastname", "fullname", "description"}),
+    order_as_text=True,
 )
 
 
@@ -141,7 +142,8 @@ def _summary(user: dict[str, Any]) -> dict[str, Any]:
 def list_users(req: Request) -> Response:
     view = req.params.get("view")
     if view is not None and view not in _SUMMARY_VIEWS:
-        # confd.md §2: `view=default` is not a view; omit `view` for the full schema.
+        # docs/wazo-api.md (confd §2): `view=default` is not a view; omit `view` for the full
+        # schema.
         raise confd_error(400, f"Input Error - view '{view}' does not exist")
     dump = _summary if view else dump_user
     return list_response(req, USER_SEARCH, req.sandbox.store.confd.users, dump=dump)
@@ -189,7 +191,8 @@ def _load(body: dict[str, Any]) -> dict[str, Any]:
 
 def update_user(req: Request) -> Response:
     if req.params.get("recursive", "").lower() in ("true", "1", "yes", "on"):
-        # confd.md §2: the recursive branch rewrites groups, lines and incalls; never wanted here.
+        # docs/wazo-api.md (confd §2): the recursive branch rewrites groups, lines and incalls;
+        # never wanted here.
         raise confd_error(
             400,
             "Input Error - recursive: the sandbox refuses PUT /users/{id}?recursive=true: confd "
