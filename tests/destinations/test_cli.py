@@ -158,3 +158,18 @@ def decrypt(identity: Path, data: bytes, target: Path) -> bytes:
         capture_output=True,
     )
     return target.read_bytes()
+
+
+@pytest.mark.parametrize("harness", ["s3"], indirect=True)
+def test_a_credential_file_of_the_wrong_shape_names_the_entry_and_not_its_content(
+    run_cli, config_file, harness
+):
+    (harness.credentials_dir / "s3-garbled").write_text("aws_secret_access_key=hunter2hunter2\n")
+    with_destinations(config_file, s3_block(harness, credentials="s3-garbled"))
+
+    result = run_cli("destinations", "check")
+
+    assert result.exit_code == 1
+    assert f"{config_file}:" in result.stdout
+    assert "not an AWS shared-credentials file" in result.stdout
+    assert "hunter2" not in result.stdout + result.stderr

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 
+from ..errors import UserError
 from .base import (
     CheckResult,
     Destination,
@@ -50,8 +51,6 @@ def open_destination(
     sleep: Callable[[float], None] | None = None,
 ) -> Destination:
     """A ready `Destination`: its SDK imported, its secret read (never logged)."""
-    from ..errors import UserError
-
     if isinstance(entry, str):
         try:
             entry = parse_entry(entry)
@@ -59,7 +58,11 @@ def open_destination(
             raise UserError(f"destination {entry!r}: {_first_line(exc)}") from None
     module = importlib.import_module(f"{__package__}.{entry.kind.module}")
     credential = _credential(entry)
-    store = module.open_store(entry.options, credential)
+    try:
+        store = module.open_store(entry.options, credential)
+    except UserError as exc:
+        # e.g. a credential file of the wrong shape: say which entry, never what it holds
+        raise UserError(f"{entry.where}: {entry.url}: {exc}") from None
     extra = {} if sleep is None else {"sleep": sleep}
     return Destination(
         store,
