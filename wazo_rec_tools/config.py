@@ -211,7 +211,6 @@ def load_config(path: Path | str | None = None, *, required: bool = False) -> Co
             "password_file": resolve(model.auth.password_file),
         }
     )
-    problems: list[str] = []
     specs, problems = check_entries(doc, ("export", "destinations"), model.export.destinations)
     problems += _check_encryption(doc, model.encryption)
     if problems:
@@ -219,8 +218,22 @@ def load_config(path: Path | str | None = None, *, required: bool = False) -> Co
     export = model.export.model_copy(
         update={"state_dir": resolve(model.export.state_dir), "destinations": specs}
     )
+    stack = model.stack
+    if isinstance(stack.verify_certificate, str):
+        # a CA file to pin; requests would fail late with an OSError on a missing one
+        ca = resolve(Path(stack.verify_certificate))
+        assert ca is not None
+        if not ca.is_file():
+            where = f"{cfg_path}:{doc.locate(('stack', 'verify_certificate'))}"
+            raise InputErrors(
+                [
+                    f"{where}: stack.verify_certificate: no CA certificate file {ca} "
+                    "(give the stack's CA file, or true for the system's CAs)"
+                ]
+            )
+        stack = stack.model_copy(update={"verify_certificate": str(ca)})
     return Config(
-        stack=model.stack,
+        stack=stack,
         auth=auth,
         policy=resolve(model.policy),
         export=export,

@@ -32,6 +32,14 @@ def test_status_reports_every_service_up(run_cli):
     assert "policy: all present" in result.stdout
 
 
+def test_status_probes_wazo_auth_with_head(sandbox, run_cli):
+    """auth.md §0: wazo-auth's /status is HEAD-only; the other daemons answer GET."""
+    sandbox.log.clear()
+    assert run_cli("status").exit_code == 0
+    probes = {(r.service, r.method) for r in sandbox.log.find(path=r"/\d\.\d/status$")}
+    assert probes == {("auth", "HEAD"), ("confd", "GET"), ("call-logd", "GET"), ("calld", "GET")}
+
+
 def test_status_json_is_stable(run_cli):
     import json
 

@@ -52,8 +52,16 @@ def test_with_url_the_services_are_reached_through_nginx(tmp_path):
 
 
 def test_verify_certificate_accepts_a_ca_path(tmp_path):
-    config = load_config(write(tmp_path, "stack:\n  verify_certificate: /etc/ssl/wazo.pem\n"))
-    assert config.stack.verify_certificate == "/etc/ssl/wazo.pem"
+    ca = tmp_path / "wazo.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    config = load_config(write(tmp_path, f"stack:\n  verify_certificate: {ca}\n"))
+    assert config.stack.verify_certificate == str(ca)
+
+
+def test_a_relative_ca_path_is_relative_to_the_config_file(tmp_path):
+    (tmp_path / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\n")
+    config = load_config(write(tmp_path, "stack:\n  verify_certificate: ca.pem\n"))
+    assert config.stack.verify_certificate == str(tmp_path.resolve() / "ca.pem")
 
 
 def test_relative_paths_are_relative_to_the_config_file(tmp_path):
@@ -102,9 +110,11 @@ def test_no_stays_a_string_where_a_string_is_expected(tmp_path):
 
 def test_yes_is_not_a_boolean(tmp_path):
     path = write(tmp_path, "stack:\n  verify_certificate: yes\n")
-    config = load_config(path)
     # YAML 1.2: `yes` is the string "yes", read as a CA path, not as true
-    assert config.stack.verify_certificate == "yes"
+    assert problems(path) == [
+        f"{path}:2:23: stack.verify_certificate: no CA certificate file {tmp_path.resolve()}/yes "
+        "(give the stack's CA file, or true for the system's CAs)"
+    ]
 
 
 def test_wrong_type_for_timeout(tmp_path):

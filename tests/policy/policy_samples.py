@@ -24,9 +24,7 @@ def uuid(n: int) -> str:
     return f"11111111-0000-4000-8000-{n:012d}"
 
 
-def user(
-    n: int, tenant: Tenant, username: str | None, email: str | None, *groups: str, **flags: bool
-) -> User:
+def user(n: int, tenant: Tenant, username: str | None, email: str | None, **flags: bool) -> User:
     return User(
         id=n,
         uuid=uuid(n),
@@ -35,34 +33,44 @@ def user(
         email=email,
         firstname=(username or "anon").capitalize(),
         lastname="Doe",
-        groups=tuple(groups),
         **flags,
     )
 
 
 def inventory() -> Inventory:
-    """acme: 5 users, 3 groups, 2 queues; globex: 1 user; *26 disabled; *3 togglerecord."""
+    """acme: 5 users, 3 groups, 2 queues; globex: 1 user; *26 disabled; *3 togglerecord.
+
+    Membership is on the groups' side, as confd lists it: Sales = alice, bob; Support = bob,
+    carol; Accounting has no members.
+    """
     return Inventory(
         tenants=[MASTER, ACME, GLOBEX],
         users=[
-            user(1, ACME, "alice", "alice@acme.com", "Sales"),
-            user(2, ACME, "bob", "bob@acme.com", "Sales", "Support"),
-            user(
-                3,
-                ACME,
-                "carol",
-                "carol@support.acme.com",
-                "Support",
-                online_call_record_enabled=True,
-            ),
+            user(1, ACME, "alice", "alice@acme.com"),
+            user(2, ACME, "bob", "bob@acme.com"),
+            user(3, ACME, "carol", "carol@support.acme.com", online_call_record_enabled=True),
             user(4, ACME, None, "Dave@acme.com"),
             user(5, ACME, "erin", "erin@acme.com", call_record_incoming_external_enabled=True),
             user(6, GLOBEX, "frank", "frank@globex.com"),
         ],
         groups=[
-            Group(uuid(101), 101, ACME.uuid, "Sales", "grp-acme-sales", ignore_forward=True),
             Group(
-                uuid(102), 102, ACME.uuid, "Support", "grp-acme-support", dtmf_record_toggle=True
+                uuid(101),
+                101,
+                ACME.uuid,
+                "Sales",
+                "grp-acme-sales",
+                ignore_forward=True,
+                members=(uuid(1), uuid(2)),
+            ),
+            Group(
+                uuid(102),
+                102,
+                ACME.uuid,
+                "Support",
+                "grp-acme-support",
+                dtmf_record_toggle=True,
+                members=(uuid(2), uuid(3)),
             ),
             Group(uuid(103), 103, ACME.uuid, "Accounting", "grp-acme-accounting"),
             Group(uuid(104), 104, GLOBEX.uuid, "Sales", "grp-globex-sales"),

@@ -30,6 +30,10 @@ class FakeConfd:
 class FakeWazo:
     def __init__(self, broken: set[str] = frozenset()):
         self.confd = FakeConfd(set(broken))
+        self.pool: int | None = None
+
+    def size_pool(self, concurrency: int) -> None:
+        self.pool = concurrency
 
 
 def every_acme_user_online():
@@ -46,6 +50,7 @@ def test_one_put_per_change_with_its_body():
     outcomes = apply_plan(wazo, plan, concurrency=3)
     assert sorted(wazo.confd.puts) == sorted((c.object_id, c.body()) for c in plan.changes)
     assert [o.change for o in outcomes] == list(plan.changes)
+    assert wazo.pool == 3  # room for every worker's connection, before they start
 
 
 def test_a_failure_does_not_stop_the_other_changes():

@@ -381,7 +381,7 @@ def test_explain_a_user(stack, run_cli, write_policy):
     assert result.exit_code == 0
     assert result.stdout.splitlines()[:2] == [
         f"user {first['username']} ({first['uuid']}) in tenant acme",
-        f"matched by: rule 1 ({path}:6:11)",
+        f"matched by: rule 1 {{users: [{first['username']}]}} ({path}:6:11)",
     ]
     assert f"  {ONLINE}             false    true     rule 1  (will change)" in result.stdout
 

@@ -151,8 +151,8 @@ def test_explain_shows_current_desired_and_origin_per_field():
     text = explain_text(explain(policy(EXPLAINED), inventory(), "bob"))
     assert text == (
         "user bob (11111111-0000-4000-8000-000000000002) in tenant acme\n"
-        "matched by: defaults (policy.yml:5:17), rule 1 (policy.yml:7:11), "
-        "rule 2 (policy.yml:9:11)\n"
+        "matched by: defaults (policy.yml:5:17), rule 1 {groups: [Support]} (policy.yml:7:11), "
+        "rule 2 {users: [bob]} (policy.yml:9:11)\n"
         "  field                                  current  desired  set by\n"
         "  call_record_outgoing_internal_enabled  false    -        not managed\n"
         "  call_record_outgoing_external_enabled  false    -        not managed\n"
@@ -191,5 +191,5 @@ def test_explain_json():
     }
     assert document["matched"] == [
         {"origin": "defaults", "where": "policy.yml:5:17"},
-        {"origin": "rule 1", "where": "policy.yml:7:11"},
+        {"origin": "rule 1", "where": "policy.yml:7:11", "match": "{groups: [Support]}"},
     ]

@@ -2,7 +2,8 @@
 
 - apply(plan) then plan again: no changes;
 - dump then plan: no changes;
-- applying a plan never touches a field, key or object the policy does not manage.
+- applying a plan never touches a field, key or object the policy does not manage;
+- a `match.groups` rule selects exactly the users the groups list as members.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from wazo_rec_tools.policy.dump import dump_policy
@@ -73,7 +74,6 @@ def inventories(draw: st.DrawFn) -> Inventory:
                     n, tenant.uuid, name, draw(st.sampled_from(QUEUE_LABELS)), draw(st.booleans())
                 )
             )
-        labels = sorted({g.label for g in tenant_groups if g.label})
         for _ in range(draw(st.integers(0, 12))):
             n = len(users) + 1
             users.append(
@@ -85,10 +85,16 @@ def inventories(draw: st.DrawFn) -> Inventory:
                     draw(st.sampled_from(EMAILS)),
                     "First",
                     "Last",
-                    tuple(draw(st.lists(st.sampled_from(labels), unique=True)) if labels else ()),
                     *draw(st.lists(st.booleans(), min_size=5, max_size=5)),
                 )
             )
+            # membership is on the groups' side, as confd lists it (`members.users`)
+            for group in draw(
+                st.lists(st.sampled_from(tenant_groups), unique_by=id)
+                if tenant_groups
+                else st.just([])
+            ):
+                group.members += (uuid(2, n),)
         cdr = draw(st.none() | st.integers(0, 400))
         recording = draw(st.none() | st.integers(0, cdr if cdr is not None else 400))
         retention[tenant.uuid] = Retention(cdr, recording, draw(st.none() | st.integers(0, 9)))
@@ -165,7 +171,8 @@ def _users_section(draw: st.DrawFn, stack: Inventory, tenant: Tenant) -> dict[st
     defaults = some_fields(draw)
     if defaults:
         section["defaults"] = defaults
-    labels = sorted({g.label for g in stack.groups if g.tenant_uuid == tenant.uuid and g.label})
+    tenant_groups = [g for g in stack.groups if g.tenant_uuid == tenant.uuid]
+    labels = sorted({g.label for g in tenant_groups if g.label} | {g.uuid for g in tenant_groups})
     names = patterns(stack, tenant)
     rules = []
     for _ in range(draw(st.integers(0, 3))):
@@ -292,3 +299,19 @@ def test_plan_after_dump_is_empty(stack):
     text = dump_policy(stack).yaml()
     desired = resolve(load_policy_text(text, "dump.yml"), stack)
     assert build_plan(desired).changes == ()
+
+
+@SETTINGS
+@given(inventories(), st.data())
+def test_a_group_rule_selects_exactly_the_groups_members(stack, data):
+    groups = [g for g in stack.groups if g.tenant_uuid == TENANTS[0].uuid]
+    assume(groups)
+    chosen = data.draw(st.lists(st.sampled_from(groups), unique_by=id, min_size=1))
+    rule = {"match": {"groups": [g.uuid for g in chosen]}, "set": {USER_FIELDS[0]: True}}
+    policy = Policy.model_validate(
+        {"version": 1, "tenants": [{"tenant": "acme", "users": {"rules": [rule]}}]}
+    )
+    desired = resolve(from_model(policy), stack)
+    selected = {d.user.uuid for d in desired.tenants[0].users}
+    assert selected == {m for g in chosen for m in g.members}
+    assert desired.tenants[0].selections[0].users == len(selected)

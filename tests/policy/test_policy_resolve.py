@@ -98,6 +98,59 @@ def test_users_and_groups_together_match_users_in_both():
     assert online_for("{users: ['*@acme.com'], groups: [Support]}") == ["bob"]
 
 
+def test_groups_are_named_by_uuid_name_or_label():
+    uuid = "11111111-0000-4000-8000-000000000102"
+    assert online_for(f"{{groups: ['{uuid}']}}") == ["bob", "carol"]
+    assert online_for("{groups: [grp-acme-support]}") == ["bob", "carol"]
+
+
+def test_a_group_member_of_another_tenant_is_not_selected():
+    stack = inventory()
+    stack.groups[0].members += ("11111111-0000-4000-8000-000000000006",)  # frank, globex
+    section = rules(("{groups: [Sales]}", f"{{{ONLINE}: true}}"))
+    desired = resolve(policy(tenant_policy(section)), stack)
+    assert sorted(d.user.display for d in desired.tenants[0].users) == ["alice", "bob"]
+
+
+def resolved_warnings(section: str) -> list[str]:
+    desired = resolve(policy(tenant_policy(section)), inventory())
+    return desired.warnings
+
+
+def test_a_group_without_members_is_a_warning_at_its_name():
+    section = rules(("{groups: [Sales, Accounting]}", f"{{{ONLINE}: true}}"))
+    assert resolved_warnings(section) == [
+        "policy.yml:6:35: warning: group 'Accounting' in tenant 'acme' has no members"
+    ]
+
+
+def test_a_rule_that_selects_nobody_is_a_warning_at_its_match():
+    section = rules(("{users: [carol], groups: [Sales]}", f"{{{ONLINE}: true}}"))
+    assert resolved_warnings(section) == [
+        "policy.yml:6:18: warning: rule 1 matches no user in tenant 'acme'"
+    ]
+
+
+def test_a_rule_selecting_nobody_warns_once_when_its_group_is_empty():
+    section = rules(("{groups: [Accounting]}", f"{{{ONLINE}: true}}"))
+    assert len(resolved_warnings(section)) == 1
+
+
+def test_each_rule_counts_the_users_it_selects():
+    section = rules(
+        ("{groups: [Support]}", f"{{{ONLINE}: true}}"),
+        ("{users: ['*@acme.com']}", f"{{{ONLINE}: false}}"),
+        defaults=f"{{{IN_EXT}: false}}",
+    )
+    desired = resolve(policy(tenant_policy(section)), inventory())
+    counts = [(s.origin, s.match, s.users) for s in desired.tenants[0].selections]
+    assert counts == [
+        ("defaults", "", 5),
+        ("rule 1", "{groups: [Support]}", 2),
+        ("rule 2", "{users: [*@acme.com]}", 4),  # alice, bob, Dave, erin
+    ]
+
+
 def test_users_of_another_tenant_are_never_matched():
     managed = desired_users(rules(("{users: ['*']}", f"{{{ONLINE}: true}}")), tenant="globex")
     assert sorted(managed) == ["frank"]

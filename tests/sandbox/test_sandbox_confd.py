@@ -212,6 +212,38 @@ def test_group_put_with_ignore_forward_keeps_it(sandbox: Sandbox, root: requests
     assert get(sandbox, root, f"/groups/{group['id']}").json()["ignore_forward"] is True
 
 
+def test_nested_groups_of_a_user_carry_no_label(sandbox: Sandbox, root: requests.Session) -> None:
+    """confd.md §2: uuid, id, name (`grp-<tenant>-<uuid>`) and links only."""
+    member = next(u for u in sandbox.store.confd.users.values() if u["groups"])
+    for body in (
+        get(sandbox, root, f"/users/{member['uuid']}").json(),
+        get(sandbox, root, "/users", recurse="true", uuid=member["uuid"]).json()["items"][0],
+    ):
+        assert body["groups"]
+        for nested in body["groups"]:
+            assert set(nested) == {"uuid", "id", "name", "links"}
+            assert nested["name"].startswith("grp-")
+            assert nested["links"] == [
+                {"rel": "groups", "href": f"{sandbox.url}{CONFD}/groups/{nested['uuid']}"}
+            ]
+
+
+def test_group_members_carry_no_username(sandbox: Sandbox, root: requests.Session) -> None:
+    """confd.md §3: `members.users` items are uuid, firstname, lastname, priority, links."""
+    listed = get(sandbox, root, "/groups", recurse="true").json()["items"]
+    assert any(g["members"]["users"] for g in listed)
+    one = next(g for g in listed if g["members"]["users"])
+    for group in (*listed, get(sandbox, root, f"/groups/{one['uuid']}").json()):
+        assert group["label"]
+        for member in group["members"]["users"]:
+            assert set(member) == {"uuid", "firstname", "lastname", "priority", "links"}
+            user = sandbox.store.confd.user(member["uuid"])
+            assert (member["firstname"], member["lastname"]) == (
+                user["firstname"],
+                user["lastname"],
+            )
+
+
 def test_group_not_found_messages(sandbox: Sandbox, root: requests.Session) -> None:
     unknown = "00000000-0000-4000-8000-000000000000"
     assert get(sandbox, root, f"/groups/{unknown}").json() == [

@@ -127,6 +127,7 @@ def download_all(
 ) -> DownloadSummary:
     """Every job, at most `concurrency` at a time; one failure never stops the others."""
     outcomes: list[DownloadOutcome] = []
+    wazo.size_pool(concurrency)
     pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="download")
     try:
         futures = [pool.submit(download_one, wazo, job) for job in jobs]

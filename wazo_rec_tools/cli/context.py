@@ -12,6 +12,7 @@ import click
 from .. import secrets
 from ..config import Config, load_config
 from ..errors import UserError
+from ..wazo.http import insecure_warning
 from ..wazo.stack import Wazo
 
 
@@ -22,12 +23,22 @@ class App:
         self.config_path = config_path
         self.debug = debug
         self._config: Config | None = None
+        self._warned_insecure = False
 
     @property
     def config(self) -> Config:
         if self._config is None:
             self._config = load_config(self.config_path)
         return self._config
+
+    def wazo(self, **options: Any) -> Wazo:
+        """A `Wazo` for the configured stack, not logged in; warns once when TLS is unchecked."""
+        stack = self.config.stack
+        warning = insecure_warning(stack.verify_certificate)
+        if warning and not self._warned_insecure:
+            click.echo(warning, err=True)
+            self._warned_insecure = True
+        return Wazo(stack, **options)
 
     def connect(self, *, as_: Literal["any", "service", "admin"] = "any") -> Wazo:
         """A `Wazo` logged in with the configured credentials.
@@ -36,7 +47,7 @@ class App:
         `any`: the admin credentials when a username is configured, else the refresh token.
         """
         config = self.config
-        wazo = Wazo(config.stack)
+        wazo = self.wazo()
         use_admin = as_ == "admin" or (as_ == "any" and config.auth.username is not None)
         if use_admin:
             if config.auth.username is None:

@@ -28,7 +28,7 @@ from ..policy.model import json_schema
 from ..policy.plan import Plan, build_plan
 from ..policy.read import dump_scope, policy_scope, read_inventory, visible_tenants
 from ..policy.render import objects, plan_json, render_text
-from ..policy.resolve import resolve
+from ..policy.resolve import resolve, selection_lines
 from ..wazo.stack import Wazo
 from . import main
 from .context import app, emit_json, is_tty, output_option
@@ -77,8 +77,9 @@ def _plan(wazo: Wazo, loaded: LoadedPolicy, tenant: str | None) -> Plan:
 def validate(policy_file: Path | None, policy_path: Path | None, online: bool) -> None:
     """Check the policy: schema and semantics offline, names too with --online.
 
-    Errors are `file:line:column: message`, all of them at once. Nothing is written.
-    The configuration is checked too (destinations, encryption).
+    Errors are `file:line:column: message`, all of them at once. With --online, also how
+    many users `defaults` and each rule select. The configuration is checked too
+    (destinations, encryption). Nothing is written.
     """
     app().config  # noqa: B018  (loading it reports its errors)
     loaded = _load(policy_file or policy_path)
@@ -88,12 +89,15 @@ def validate(policy_file: Path | None, policy_path: Path | None, online: bool) -
         click.echo(f"{loaded.path}: valid ({tenants} tenant{'s' if tenants != 1 else ''})")
         return
     with app().connect() as wazo:
-        plan = _plan(wazo, loaded, None)
+        desired = resolve(loaded, _inventory(wazo, loaded, None))
+    plan = build_plan(desired)
     _warn(plan.warnings)
     click.echo(
         f"{loaded.path}: valid, every name resolves on the stack "
         f"({plan.objects_in_scope} objects in scope)"
     )
+    for line in selection_lines(loaded, desired):
+        click.echo(line)
 
 
 @main.command()

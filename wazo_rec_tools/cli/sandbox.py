@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from ..sandbox import DEFAULT_BASE_PORT, LAYOUTS, Costs, Sandbox, SeedSpec
+from ..sandbox.tls import generate as generate_tls
 from . import main
 
 
@@ -33,7 +34,8 @@ def write_client_files(sandbox: Sandbox, directory: Path) -> Path:
     config.write_text(
         "# Points wazo-rec-tools at a local sandbox stack.\n"
         f"stack:\n  url: {sandbox.url}\n"
-        f"auth:\n  username: {Sandbox.ADMIN_USERNAME}\n  password_file: password\n"
+        + (f"  verify_certificate: {sandbox.tls.ca}\n" if sandbox.tls else "")
+        + f"auth:\n  username: {Sandbox.ADMIN_USERNAME}\n  password_file: password\n"
         "  refresh_token_file: refresh-token\n"
         "policy: policy.yml\n"
         "export:\n  state_dir: state\n  destinations: [file://"
@@ -96,6 +98,11 @@ def write_client_files(sandbox: Sandbox, directory: Path) -> Path:
     help="direct layout: each daemon on BASE + (its real port - 9000); 9000 gives 9497 auth, "
     "9486 confd, 9298 call-logd, 9500 calld; 0 gives each a free port.",
 )
+@click.option(
+    "--tls",
+    is_flag=True,
+    help="Serve HTTPS with a certificate for 127.0.0.1/localhost signed by a CA made on the spot.",
+)
 def sandbox(
     port: int,
     users: int,
@@ -105,14 +112,17 @@ def sandbox(
     directory: Path | None,
     layout: str,
     base_port: int,
+    tls: bool,
 ) -> None:
     """Run the embedded emulated Wazo stack until interrupted.
 
     Prints a config that points wazo-rec at it (admin root, password in a 0600 file); with
-    `--layout direct`, each daemon's URL instead.
+    `--layout direct`, each daemon's URL instead. With --tls, the config pins the generated
+    CA in stack.verify_certificate.
     """
     directory = directory or Path(tempfile.mkdtemp(prefix="wazo-rec-sandbox-"))
     costs = Costs(scale=costs_scale or 0.0)
+    files = generate_tls(directory / "tls") if tls else None
     stack = Sandbox(
         SeedSpec(users=users, tenants=tenants),
         port=port,
@@ -120,6 +130,7 @@ def sandbox(
         costs=costs,
         layout=layout,
         base_port=base_port,
+        tls=files,
     )
     try:
         stack.start()
@@ -130,11 +141,15 @@ def sandbox(
         if layout == "direct":
             seeded = f"{users} users, {tenants} tenants{costed}"
             _show_direct(stack, write_password_file(directory), seeded)
+            if files is not None:
+                click.echo(f"CA certificate: {files.ca}")
         else:
             config = write_client_files(stack, directory)
             click.echo(
                 f"Sandbox Wazo stack on {stack.url} ({users} users, {tenants} tenants{costed})"
             )
+            if files is not None:
+                click.echo(f"CA certificate (for stack.verify_certificate): {files.ca}")
             click.echo(f"Config written to {config}:\n")
             click.echo(config.read_text())
             click.echo(f"Try: wazo-rec -c {config} status")

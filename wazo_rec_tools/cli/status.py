@@ -15,8 +15,10 @@ from .context import app, emit_json, output_option
 def _probe(wazo: Wazo, service: str) -> tuple[bool, str]:
     """Up means the daemon answered (any status but a gateway error)."""
     http = wazo._http[service]
+    # auth.md §0: wazo-auth's /status answers HEAD only (GET is 405); the others answer GET
+    method = "HEAD" if service == "auth" else "GET"
     try:
-        response = http.request("GET", "/status", auth=False, expect=range(100, 600))
+        response = http.request(method, "/status", auth=False, expect=range(100, 600))
     except ApiError as exc:
         return False, exc.message
     if response.status_code in (502, 503, 504):
@@ -28,9 +30,8 @@ def _probe(wazo: Wazo, service: str) -> tuple[bool, str]:
 @output_option
 def status(output: str) -> None:
     """Reachability of each service, the token, and the ACLs the jobs need."""
-    config = app().config
     report: dict = {"services": {}, "token": None, "missing_acl": {}}
-    wazo = Wazo(config.stack, retries=0)
+    wazo = app().wazo(retries=0)
     try:
         for service in ("auth", "confd", "call-logd", "calld"):
             up, detail = _probe(wazo, service)
@@ -60,7 +61,7 @@ def _check_token(unauthenticated: Wazo) -> tuple[dict, Wazo]:
         wazo = app().connect()
         wazo.tokens.get()
     except UserError as exc:
-        return {"ok": False, "error": str(exc)}, Wazo(app().config.stack, retries=0)
+        return {"ok": False, "error": str(exc)}, app().wazo(retries=0)
     credential = (
         "refresh token" if wazo.tokens.__class__.__name__ == "RefreshTokens" else "password"
     )

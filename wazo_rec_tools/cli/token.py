@@ -10,7 +10,6 @@ from .. import secrets
 from ..admin import tokens
 from ..config import Config
 from ..errors import UserError
-from ..wazo.stack import Wazo
 from . import main
 from .context import app, emit_json, is_tty, output_option
 
@@ -49,7 +48,7 @@ def create_command(
     client_id = client_id or config.auth.client_id
     path = output_file or config.auth.refresh_token_file
     username, password = _credentials(config)
-    with Wazo(config.stack) as wazo:
+    with app().wazo() as wazo:
         refresh = wazo.auth.create_refresh_token(
             username=username, password=password, client_id=client_id
         )
@@ -90,7 +89,7 @@ def revoke_command(client_id: str | None, output: str) -> None:
     config = app().config
     client_id = client_id or config.auth.client_id
     username, password = _credentials(config)
-    with Wazo(config.stack) as wazo:
+    with app().wazo() as wazo:
         wazo.login(username, password)
         user_uuid = tokens.revoke_refresh_token(wazo, client_id)
     if output == "json":

@@ -69,6 +69,7 @@ def apply_plan(
     mean 50,000 futures in memory.
     """
     workers = max(1, concurrency)
+    wazo.size_pool(workers)
     outcomes: list[Outcome | None] = [None] * len(plan.changes)
     queued = iter(enumerate(plan.changes))
 

@@ -1,9 +1,9 @@
 """Inventory -> a policy describing the stack as it is (the adoption path).
 
 The guarantee: `plan` right after `dump` is empty. Per tenant, the users' `defaults` are the
-most common value of each field; then one rule per group whose members all share a value
-that differs from the default; then one rule per set of users with the same remaining
-overrides, naming them by username when that is unambiguous, else by uuid.
+most common value of each field; then one rule per group (of two members or more) whose
+members all share a value that differs from the default; then one rule per set of users with
+the same remaining overrides, naming them by username when that is unambiguous, else by uuid.
 """
 
 from __future__ import annotations
@@ -124,11 +124,11 @@ def _users(users: list[User], groups: list[Group]) -> dict[str, Any]:
     defaults = {f: _most_common(getattr(u, f) for u in users) for f in USER_FIELDS}
     rules: list[dict[str, Any]] = []
 
-    # groups whose members all agree on a value other than the default
+    # groups whose members (as the groups list them) all agree on a value other than the default
     expected = [dict(defaults) for _ in users]
-    labels = sorted({g.label for g in groups if g.label})
-    for label in labels:
-        members = [i for i, u in enumerate(users) if label in u.groups]
+    position = {u.uuid: i for i, u in enumerate(users)}
+    for key, group in sorted(((_group_key(g, groups), g) for g in groups), key=lambda kg: kg[0]):
+        members = sorted({position[m] for m in group.members if m in position})
         if len(members) < 2:
             continue
         shared = {}
@@ -137,7 +137,7 @@ def _users(users: list[User], groups: list[Group]) -> dict[str, Any]:
             if len(values) == 1 and (value := values.pop()) != defaults[f]:
                 shared[f] = value
         if shared:
-            rules.append({"match": _Flow(groups=[label]), "set": _Flow(shared)})
+            rules.append({"match": _Flow(groups=[key]), "set": _Flow(shared)})
             for i in members:
                 expected[i].update(shared)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..errors import UserError
 from .inventory import Inventory, Tenant, User
-from .load import LoadedPolicy, Loc
+from .load import LoadedPolicy
 from .model import USER_FIELDS
 from .render import value_text
 from .resolve import resolve
@@ -30,7 +30,7 @@ class Explanation:
     user: User
     tenant: Tenant
     in_policy: bool  # the user's tenant has a section in the policy
-    matched: list[tuple[str, str]]  # (origin, where in the policy file)
+    matched: list[tuple[str, str, str]]  # (origin, where in the policy file, its match)
     fields: list[FieldExplanation]
 
 
@@ -55,27 +55,24 @@ def explain(loaded: LoadedPolicy, inventory: Inventory, ref: str) -> Explanation
     tenant = next(t for t in inventory.tenants if t.uuid == user.tenant_uuid)
     desired = resolve(loaded, inventory)
     settings: dict[str, tuple[Any, str]] = {}
-    matched: list[tuple[str, str]] = []
+    matched: list[tuple[str, str, str]] = []
     in_policy = False
     for state in desired.tenants:
         if state.tenant.uuid != tenant.uuid:
             continue
         in_policy = True
+        selections = {s.origin: s for s in state.selections}
         for wanted in state.users:
             if wanted.user is user:
                 settings = wanted.settings
-                matched = [(o, loaded.where(_origin_loc(state.index, o))) for o in wanted.matched]
+                matched = [
+                    (o, loaded.where(selections[o].loc), selections[o].match)
+                    for o in wanted.matched
+                ]
     fields = [
         FieldExplanation(f, getattr(user, f), *settings.get(f, (None, None))) for f in USER_FIELDS
     ]
     return Explanation(user, tenant, in_policy, matched, fields)
-
-
-def _origin_loc(tenant_index: int, origin: str) -> Loc:
-    if origin == "defaults":
-        return ("tenants", tenant_index, "users", "defaults")
-    rule = int(origin.removeprefix("rule ")) - 1
-    return ("tenants", tenant_index, "users", "rules", rule)
 
 
 def explain_text(explanation: Explanation) -> str:
@@ -86,7 +83,8 @@ def explain_text(explanation: Explanation) -> str:
     elif not explanation.matched:
         lines.append("matched by nothing in the policy: nothing is managed")
     else:
-        lines.append("matched by: " + ", ".join(f"{o} ({w})" for o, w in explanation.matched))
+        named = (f"{o} {m} ({w})" if m else f"{o} ({w})" for o, w, m in explanation.matched)
+        lines.append("matched by: " + ", ".join(named))
     rows = [("field", "current", "desired", "set by")]
     for f in explanation.fields:
         if f.desired is None:
@@ -111,7 +109,10 @@ def explain_json(explanation: Explanation) -> dict[str, Any]:
         "tenant": explanation.tenant.display,
         "tenant_uuid": explanation.tenant.uuid,
         "in_policy": explanation.in_policy,
-        "matched": [{"origin": o, "where": w} for o, w in explanation.matched],
+        "matched": [
+            {"origin": o, "where": w, **({"match": m} if m else {})}
+            for o, w, m in explanation.matched
+        ],
         "fields": {
             f.field: {"current": f.current, "desired": f.desired, "origin": f.origin}
             for f in explanation.fields

@@ -35,7 +35,6 @@ class User:
     email: str | None
     firstname: str | None
     lastname: str | None
-    groups: tuple[str, ...]  # labels of the groups the user belongs to
     call_record_outgoing_internal_enabled: bool = False
     call_record_outgoing_external_enabled: bool = False
     call_record_incoming_internal_enabled: bool = False
@@ -56,10 +55,11 @@ class User:
 
     @classmethod
     def from_confd(cls, item: Mapping[str, Any]) -> User:
-        """Keep only what the policy needs from a confd user (confd.md §2: the list is full)."""
-        labels = tuple(
-            sys.intern(g["label"]) for g in item.get("groups") or () if g.get("label") is not None
-        )
+        """Keep only what the policy needs from a confd user (confd.md §2: the list is full).
+
+        Its nested `groups` are not read: they carry no label (confd.md §2); membership
+        comes from the groups' side, `Group.members`.
+        """
         return cls(
             id=int(item["id"]),
             uuid=item["uuid"],
@@ -68,7 +68,6 @@ class User:
             email=item.get("email") or None,
             firstname=item.get("firstname") or None,
             lastname=item.get("lastname") or None,
-            groups=labels,
             **{f: bool(item.get(f, False)) for f in USER_FIELDS},
         )
 
@@ -82,9 +81,11 @@ class Group:
     name: str
     dtmf_record_toggle: bool = False
     ignore_forward: bool = False  # sent back on every PUT (confd.md §3)
+    members: tuple[str, ...] = ()  # uuids of the member users (`members.users`, confd.md §3)
 
     @classmethod
     def from_confd(cls, item: Mapping[str, Any]) -> Group:
+        users = (item.get("members") or {}).get("users") or ()
         return cls(
             uuid=item["uuid"],
             id=int(item["id"]),
@@ -93,6 +94,7 @@ class Group:
             name=item.get("name") or "",
             dtmf_record_toggle=bool(item.get("dtmf_record_toggle", False)),
             ignore_forward=bool(item.get("ignore_forward", False)),
+            members=tuple(sys.intern(member["uuid"]) for member in users),
         )
 
 

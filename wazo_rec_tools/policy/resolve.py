@@ -6,11 +6,13 @@ Rules:
   winning field by field; a field nobody sets is not managed, a user nothing matches is
   left alone;
 - `match.users` patterns are fnmatch globs compared, case-insensitively, with the username,
-  the e-mail and the uuid; `match.groups` are group labels (exact); with both keys a user
-  must match a pattern AND be in one of the groups;
+  the e-mail and the uuid; `match.groups` name groups by uuid, name or label (exact), and
+  select their members as the groups list them (`members.users`, confd.md §3); with both keys
+  a user must match a pattern AND be in one of the groups;
 - group items are named by uuid, name or label; queue items by name or label; a label
   shared by several objects names all of them;
-- naming something that does not exist is an error (a glob matching nobody is a warning).
+- naming something that does not exist is an error; a glob matching nobody, a group without
+  members and a rule that selects nobody are warnings.
 """
 
 from __future__ import annotations
@@ -46,11 +48,22 @@ class DesiredUser:
     matched: tuple[str, ...]  # origins that matched, in order ("defaults", "rule 1", ...)
 
 
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """How many users of its tenant a `defaults` or a rule selects."""
+
+    origin: str  # "defaults", "rule 1", ...
+    loc: Loc  # where it is in the policy
+    match: str  # the rule's match as written ("" for defaults)
+    users: int
+
+
 @dataclass
 class DesiredTenant:
     tenant: Tenant
     index: int  # position in the policy's `tenants`
     users: list[DesiredUser] = field(default_factory=list)
+    selections: list[Selection] = field(default_factory=list)
     groups: list[tuple[Group, Settings]] = field(default_factory=list)
     queues: list[tuple[Queue, Settings]] = field(default_factory=list)
     retention: Settings | None = None
@@ -125,6 +138,19 @@ def resolve(loaded: LoadedPolicy, inventory: Inventory, *, tenant: str | None = 
     return desired
 
 
+def selection_lines(loaded: LoadedPolicy, desired: Desired) -> list[str]:
+    """`tenant acme: rule 2 {groups: [Sales]} selects 12 users (policy.yml:9:11)`, one a rule."""
+    lines = []
+    for state in desired.tenants:
+        for s in state.selections:
+            named = f"{s.origin} {s.match}" if s.match else s.origin
+            users = f"{s.users} user{'' if s.users == 1 else 's'}"
+            lines.append(
+                f"tenant {state.tenant.display}: {named} selects {users} ({loaded.where(s.loc)})"
+            )
+    return lines
+
+
 def find_tenant(tenants: list[Tenant], ref: str) -> Tenant:
     for attribute in ("uuid", "slug", "name"):
         found = [t for t in tenants if getattr(t, attribute) == ref]
@@ -165,7 +191,7 @@ class _TenantScope:
     def resolve(self, policy: TenantPolicy, retention: Retention | None) -> DesiredTenant:
         result = DesiredTenant(self.tenant, self.index)
         if policy.users is not None:
-            result.users = self._users(policy)
+            result.users, result.selections = self._users(policy)
         if policy.groups is not None:
             result.groups = self._toggles(
                 "groups", policy.groups.defaults, policy.groups.items, self.groups, _group_keys
@@ -181,14 +207,18 @@ class _TenantScope:
 
     # -- users ---------------------------------------------------------------------------------
 
-    def _users(self, policy: TenantPolicy) -> list[DesiredUser]:
+    def _users(self, policy: TenantPolicy) -> tuple[list[DesiredUser], list[Selection]]:
         assert policy.users is not None
         layers: list[tuple[str, dict[str, bool], set[int] | None]] = []  # None: every user
+        selections: list[Selection] = []
         if policy.users.defaults is not None and policy.users.defaults.managed():
             layers.append(("defaults", policy.users.defaults.managed(), None))
+            at: Loc = ("tenants", self.index, "users", "defaults")
+            selections.append(Selection("defaults", at, "", len(self.users)))
         index = _UserIndex(self.users)
         for r, rule in enumerate(policy.users.rules):
             loc: Loc = ("users", "rules", r, "match")
+            said = len(self.problems) + len(self.warnings)
             selected: set[int] | None = None
             if rule.match.users:
                 selected = set()
@@ -199,12 +229,29 @@ class _TenantScope:
                     selected |= hits
             if rule.match.groups:
                 members: set[int] = set()
-                for g, label in enumerate(rule.match.groups):
-                    if not any(group.label == label for group in self.groups):
-                        self.error((*loc, "groups", g), self._unknown_group(label))
-                    members |= index.members(label)
+                for g, ref in enumerate(rule.match.groups):
+                    found = [self.groups[i] for i in _by_precedence(self.groups, ref, _group_keys)]
+                    if not found:
+                        self.error((*loc, "groups", g), self._unknown_group(ref))
+                        continue
+                    hits = index.members(found)
+                    if not hits:
+                        self.warn(
+                            (*loc, "groups", g), f"group {ref!r} {self._where} has no members"
+                        )
+                    members |= hits
                 selected = members if selected is None else selected & members
-            layers.append((f"rule {r + 1}", rule.set.managed(), selected))
+            origin = f"rule {r + 1}"
+            if (
+                selected is not None
+                and not selected
+                and said == len(self.problems) + len(self.warnings)
+            ):
+                self.warn(loc, f"{origin} matches no user {self._where}")
+            full: Loc = ("tenants", self.index, "users", "rules", r)
+            count = len(self.users) if selected is None else len(selected)
+            selections.append(Selection(origin, full, _match_text(rule.match), count))
+            layers.append((origin, rule.set.managed(), selected))
 
         merged: dict[tuple[int, ...], tuple[Settings, tuple[str, ...]]] = {}
         desired: list[DesiredUser] = []
@@ -222,21 +269,25 @@ class _TenantScope:
                 merged[key] = (settings, tuple(layers[i][0] for i in key))
             settings, origins = merged[key]
             desired.append(DesiredUser(user, settings, origins))
-        return desired
+        return desired, selections
+
+    @property
+    def _where(self) -> str:
+        return f"in tenant {self.tenant.display!r}"
+
+    def warn(self, loc: Loc, message: str) -> None:
+        full = ("tenants", self.index, *loc)
+        self.warnings.append(self.loaded.error(full, f"warning: {message}"))
 
     def _nobody(self, loc: Loc, pattern: str) -> None:
-        where = f"in tenant {self.tenant.display!r}"
         if is_glob(pattern):
-            full = ("tenants", self.index, *loc)
-            self.warnings.append(
-                self.loaded.error(full, f"warning: pattern {pattern!r} matches no user {where}")
-            )
+            self.warn(loc, f"pattern {pattern!r} matches no user {self._where}")
         else:
-            self.error(loc, f"unknown user {pattern!r} {where} (by username, e-mail or uuid)")
+            self.error(loc, f"unknown user {pattern!r} {self._where} (by username, e-mail or uuid)")
 
-    def _unknown_group(self, label: str) -> str:
-        message = f"unknown group {label!r} in tenant {self.tenant.display!r}"
-        close = sorted({g.label for g in self.groups if g.label.lower() == label.lower()})
+    def _unknown_group(self, ref: str) -> str:
+        message = f"unknown group {ref!r} {self._where}"
+        close = sorted({g.label for g in self.groups if g.label.lower() == ref.lower()})
         return f"{message} (did you mean {close[0]!r}?)" if close else message
 
     # -- groups and queues ------------------------------------------------------------------------
@@ -315,18 +366,26 @@ def _by_precedence(objects: list[Any], key: str, keys: Callable[[Any], Iterable[
     return []
 
 
+def _match_text(match: Any) -> str:
+    """A rule's match as the policy writes it: `{groups: [Sales]}`."""
+    parts = [
+        f"{name}: [{', '.join(values)}]"
+        for name, values in (("users", match.users), ("groups", match.groups))
+        if values
+    ]
+    return "{" + ", ".join(parts) + "}"
+
+
 class _UserIndex:
-    """Lookups of a tenant's users by exact name and by glob, all lower-cased."""
+    """Lookups of a tenant's users by exact name, by glob (lower-cased) and by group."""
 
     def __init__(self, users: list[User]):
         self.identities = [_identities(user) for user in users]
         self.exact: dict[str, set[int]] = {}
-        self.labels: dict[str, set[int]] = {}
-        for i, user in enumerate(users):
+        self.by_uuid = {user.uuid: i for i, user in enumerate(users)}
+        for i in range(len(users)):
             for value in self.identities[i]:
                 self.exact.setdefault(value, set()).add(i)
-            for label in user.groups:
-                self.labels.setdefault(label, set()).add(i)
 
     def matching(self, pattern: str) -> set[int]:
         lowered = pattern.lower()
@@ -335,8 +394,14 @@ class _UserIndex:
         regex = re.compile(fnmatch.translate(lowered))
         return {i for i, names in enumerate(self.identities) if any(map(regex.match, names))}
 
-    def members(self, label: str) -> set[int]:
-        return self.labels.get(label, set())
+    def members(self, groups: Iterable[Group]) -> set[int]:
+        """The users the groups list as members (a member of another tenant is not one here)."""
+        return {
+            i
+            for group in groups
+            for uuid in group.members
+            if (i := self.by_uuid.get(uuid)) is not None
+        }
 
 
 def _identities(user: User) -> list[str]:

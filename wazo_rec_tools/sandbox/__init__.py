@@ -22,6 +22,7 @@ from .routing import ApiFault, Request, Response, Router, TokenInfo
 from .seed import ADMIN_PASSWORD, ADMIN_USERNAME, SeedSpec, seed
 from .server import LoggedRequest, RequestLog, SandboxServer
 from .store import Store
+from .tls import TlsFiles
 
 LAYOUTS = ("nginx", "direct")
 # docs/wazo-api.md (auth §0, confd §0, call-logd §0, calld §0): each daemon's own port and prefix
@@ -72,6 +73,7 @@ class Sandbox:
         costs: Costs | None = None,
         layout: str = "nginx",
         base_port: int = DEFAULT_BASE_PORT,
+        tls: TlsFiles | None = None,
     ) -> None:
         """`port`: the nginx layout's one port (0 = a free one).
 
@@ -84,6 +86,7 @@ class Sandbox:
         self.layout = layout
         self.base_port = base_port
         self.spec = spec or SeedSpec()
+        self.tls = tls  # HTTPS with these files (`sandbox/tls.py`), else plain HTTP
         self.latency = latency
         self.costs = costs or Costs()  # off unless given a scale (`--realistic-costs`)
         self.export_delay = export_delay
@@ -109,7 +112,11 @@ class Sandbox:
             raise RuntimeError("the direct layout has one URL per daemon: use Sandbox.urls")
         if self._server is None:
             raise RuntimeError("the sandbox is not started")
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return f"{self.scheme}://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.tls else "http"
 
     @property
     def urls(self) -> dict[str, str]:
@@ -122,7 +129,7 @@ class Sandbox:
         if not self._servers:
             raise RuntimeError("the sandbox is not started")
         return {
-            service: f"http://127.0.0.1:{server.server_address[1]}/{VERSIONS[service]}"
+            service: f"{self.scheme}://127.0.0.1:{server.server_address[1]}/{VERSIONS[service]}"
             for service, server in self._servers.items()
         }
 
@@ -140,12 +147,14 @@ class Sandbox:
         if self._server is not None or self._servers:
             return self
         self.spool_dir.mkdir(parents=True, exist_ok=True)
+        context = self.tls.server_context() if self.tls else None
         try:
             if self.layout == "nginx":
-                self._server = self._serve(SandboxServer(self, self._port))
+                self._server = self._serve(SandboxServer(self, self._port, tls=context))
             else:
                 for service in DIRECT_PORTS:
-                    server = SandboxServer(self, self.direct_port(service), service)
+                    port = self.direct_port(service)
+                    server = SandboxServer(self, port, service, tls=context)
                     self._servers[service] = self._serve(server)
         except OSError:
             self.stop()

@@ -6,6 +6,7 @@ import contextlib
 import json
 import re
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -151,14 +152,38 @@ class SandboxServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, sandbox: Sandbox, port: int, service: str | None = None) -> None:
-        """`service` set: the direct layout, that one daemon at its real prefix (`/1.1/…`)."""
+    def __init__(
+        self,
+        sandbox: Sandbox,
+        port: int,
+        service: str | None = None,
+        *,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
+        """`service` set: the direct layout, that one daemon at its real prefix (`/1.1/…`).
+
+        `tls` set: HTTPS with that context (`sandbox/tls.py`)."""
         self.sandbox = sandbox
         self.service = service
         self.connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
         self.access_checks: dict[str, AccessCheck] = {}
         super().__init__(("127.0.0.1", port), SandboxHandler)
+        if tls is not None:
+            # the handshake happens in the request's thread (finish_request), not in accept
+            self.socket = tls.wrap_socket(
+                self.socket, server_side=True, do_handshake_on_connect=False
+            )
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        if isinstance(request, ssl.SSLSocket):
+            try:
+                request.settimeout(10)
+                request.do_handshake()
+                request.settimeout(None)
+            except (OSError, ssl.SSLError):
+                return  # a client that refuses the certificate, or speaks plain HTTP
+        super().finish_request(request, client_address)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self.connections_lock:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import ijson
 import requests
+import urllib3
 
 from ..errors import UserError
 
@@ -150,10 +151,14 @@ class HttpClient:
         retries: int = 3,
         backoff: float = 0.25,
         redact: _Redactor | None = None,
+        verify: bool | str | None = None,
     ):
         self.service = service
         self.base_url = base_url.rstrip("/")
         self.session = session
+        # passed on every request: requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override a
+        # session's `verify`, and a pinned CA or `false` in the config must win over those
+        self.verify = session.verify if verify is None else verify
         self.timeout = timeout
         self.tokens = tokens
         self.retries = retries
@@ -202,6 +207,7 @@ class HttpClient:
                     headers=send_headers,
                     timeout=timeout or self.timeout,
                     stream=stream,
+                    verify=self.verify,
                 )
             except requests.RequestException as exc:
                 if attempt < attempts:
@@ -253,7 +259,7 @@ class HttpClient:
     ) -> str:
         base = self.redact(self.base_url)
         if isinstance(exc, requests.exceptions.SSLError):
-            return f"TLS certificate check failed for {base} (see stack.verify_certificate)"
+            return _tls_failure(base, exc, self.verify)
         if isinstance(exc, requests.Timeout):
             waited = timeout or self.timeout
             if isinstance(waited, tuple):
@@ -410,6 +416,32 @@ class HttpClient:
         raise AssertionError("unreachable")
 
 
+def _tls_failure(base: str, exc: Exception, verify: bool | str) -> str:
+    """One line for a refused certificate: why, and what to do (pin the stack's CA)."""
+    text = str(exc)
+    start = f"TLS certificate check failed for {base}"
+    if "address mismatch" in text or "Hostname mismatch" in text:  # OpenSSL's verify messages
+        return (
+            f"{start}: the certificate is for another host name; put a name it is issued for "
+            "in stack.url"
+        )
+    if "expired" in text:
+        return f"{start}: the certificate has expired"
+    if isinstance(verify, str):
+        return f"{start}: it is not signed by the CA pinned in stack.verify_certificate ({verify})"
+    self_signed = "self-signed" in text or "self signed" in text
+    why = (
+        "the certificate is self-signed"
+        if self_signed
+        else "the certificate's issuer is not trusted"
+    )
+    return (
+        f"{start}: {why}; pin the stack's CA: set "
+        "stack.verify_certificate to its CA certificate file (on a Wazo stack, the nginx "
+        "certificate, e.g. /usr/share/wazo-certs/server.crt)"
+    )
+
+
 class _ChunkReader:
     """`read(n)` over byte chunks: the file ijson reads (3x faster than feeding its coroutine)."""
 
@@ -452,11 +484,50 @@ def json_safe(value: Any, redact: _Redactor) -> Any:
     return json.loads(redact(json.dumps(value)))
 
 
-def make_session(verify: bool | str, pool_size: int = 32) -> requests.Session:
+POOL_SIZE = 10  # connections kept per host when nothing runs in parallel
+
+
+def make_session(verify: bool | str, pool_size: int = POOL_SIZE) -> requests.Session:
     session = requests.Session()
     session.verify = verify
-    adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=pool_size)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
+    if verify is False:
+        # said once per run by the caller (`insecure_warning`), not once per request
+        urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+    size_pool(session, pool_size)
     session.headers["User-Agent"] = "wazo-rec-tools"
     return session
+
+
+def size_pool(session: requests.Session, size: int) -> None:
+    """Keep up to `size` connections per host, one per thread that may run at once.
+
+    A pool smaller than the threads using it discards connections ("Connection pool is full"
+    on stderr) and opens new ones. Called before the threads start: the old pools are closed.
+    """
+    current = session.adapters.get("https://")
+    if isinstance(current, _SizedAdapter) and current.size == size:
+        return
+    adapter = _SizedAdapter(size)
+    for prefix in ("http://", "https://"):
+        old = session.adapters.get(prefix)
+        session.mount(prefix, adapter)
+        if old is not None and old is not adapter:
+            old.close()
+
+
+class _SizedAdapter(requests.adapters.HTTPAdapter):
+    def __init__(self, size: int) -> None:
+        self.size = max(1, size)
+        # 4 services, each maybe on its own port (direct layout): 4 host pools
+        super().__init__(pool_connections=4, pool_maxsize=self.size)
+
+
+def insecure_warning(verify: bool | str) -> str | None:
+    """The one line said on every run that does not check the stack's certificate."""
+    if verify is not False:
+        return None
+    return (
+        "warning: stack.verify_certificate is false: the stack's TLS certificate is not "
+        "checked, so anyone on the path can read the token and recordings; pin the stack's "
+        "CA instead (stack.verify_certificate: /path/to/ca.pem)"
+    )

@@ -12,7 +12,7 @@ from .auth import AuthClient
 from .calld import CalldClient
 from .calllogd import CallLogdClient
 from .confd import ConfdClient
-from .http import HttpClient, _Redactor, make_session
+from .http import POOL_SIZE, HttpClient, _Redactor, make_session, size_pool
 from .tokens import PasswordTokens, RefreshTokens, TokenSource
 
 
@@ -42,6 +42,7 @@ class Wazo:
                 retries=retries,
                 backoff=backoff,
                 redact=self.redact,
+                verify=verify,
             )
 
         self._http = {name: http(name) for name in ("auth", "confd", "call-logd", "calld")}
@@ -75,6 +76,10 @@ class Wazo:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+    def size_pool(self, concurrency: int) -> None:
+        """Room for `concurrency` requests in flight at once, before starting that many threads."""
+        size_pool(self.session, max(concurrency, POOL_SIZE))
 
     # -- who am I --------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from .schema import (
     not_found,
     record_event,
 )
+from .users import link, links_base
 
 _BOOLEANS = (
     "dtmf_record_toggle",
@@ -65,9 +66,35 @@ def register(router: Router) -> None:
     )(update_group)
 
 
+def dump_group(req: Request, group: dict[str, Any], base: str) -> dict[str, Any]:
+    """GroupSchema: `members.users` items carry uuid, firstname, lastname, priority and links,
+    no username (docs/wazo-api.md, confd §3); names are the users' current ones."""
+    confd = req.sandbox.store.confd
+    members = []
+    for member in group["members"]["users"]:
+        user = confd.user(member["uuid"]) or member
+        members.append(
+            {
+                "uuid": member["uuid"],
+                "firstname": user.get("firstname"),
+                "lastname": user.get("lastname"),
+                "priority": member["priority"],
+                "links": link(base, "users", member["uuid"]),
+            }
+        )
+    return {
+        **group,
+        "members": {**group["members"], "users": members},
+        "links": link(base, "groups", group["uuid"]),
+    }
+
+
 def list_groups(req: Request) -> Response:
     confd = req.sandbox.store.confd
-    return list_response(req, GROUP_SEARCH, confd.groups)
+    base = links_base(req)
+    return list_response(
+        req, GROUP_SEARCH, confd.groups, dump=lambda group: dump_group(req, group, base)
+    )
 
 
 def visible_group(req: Request) -> dict[str, Any]:
@@ -88,7 +115,7 @@ def visible_group(req: Request) -> dict[str, Any]:
 
 def get_group(req: Request) -> Response:
     with req.sandbox.store.lock:
-        return Response(json=dict(visible_group(req)))
+        return Response(json=dump_group(req, visible_group(req), links_base(req)))
 
 
 def update_group(req: Request) -> Response:
@@ -108,9 +135,8 @@ def update_group(req: Request) -> Response:
         )
         if errors:
             raise input_error(errors)
-        # docs/wazo-api.md (confd §3): GroupSchema's post_load sets ignore_forward on every load, so
-        # a PUT
-        # without it resets it to false.
+        # docs/wazo-api.md (confd §3): GroupSchema's post_load sets ignore_forward on every
+        # load, so a PUT without it resets it to false.
         form["ignore_forward"] = bool(form.get("ignore_forward"))
         if "label" in form and form["label"] != group["label"]:
             store.confd.changed()

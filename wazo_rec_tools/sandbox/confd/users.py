@@ -118,9 +118,38 @@ def register(router: Router) -> None:
     )(update_user)
 
 
-def dump_user(user: dict[str, Any]) -> dict[str, Any]:
-    """The full UserSchema dump: the stored dict plus the computed `call_record_enabled`."""
-    return {**user, "call_record_enabled": all(user[flag] for flag in USER_RECORD_FLAGS)}
+def links_base(req: Request) -> str:
+    """confd's absolute `links` hrefs (`url_for(_external=True)`): scheme, host and API prefix."""
+    scheme = "https" if getattr(req.sandbox, "tls", None) else "http"
+    prefix = req.path[: req.path.index("/1.1") + len("/1.1")] if "/1.1" in req.path else PREFIX
+    return f"{scheme}://{req.headers.get('Host') or '127.0.0.1'}{prefix}"
+
+
+def link(base: str, rel: str, key: Any) -> list[dict[str, str]]:
+    return [{"rel": rel, "href": f"{base}/{rel}/{key}"}]
+
+
+def dump_user(user: dict[str, Any], base: str) -> dict[str, Any]:
+    """The full UserSchema dump: the stored dict plus the computed `call_record_enabled`.
+
+    Nested groups carry only uuid, id, name and links, never the label (docs/wazo-api.md,
+    confd §2).
+    """
+    groups = [
+        {
+            "uuid": g["uuid"],
+            "id": g["id"],
+            "name": g["name"],
+            "links": link(base, "groups", g["uuid"]),
+        }
+        for g in user["groups"]
+    ]
+    return {
+        **user,
+        "groups": groups,
+        "call_record_enabled": all(user[flag] for flag in USER_RECORD_FLAGS),
+        "links": link(base, "users", user["uuid"]),
+    }
 
 
 def _summary(user: dict[str, Any]) -> dict[str, Any]:
@@ -145,7 +174,8 @@ def list_users(req: Request) -> Response:
         # docs/wazo-api.md (confd §2): `view=default` is not a view; omit `view` for the full
         # schema.
         raise confd_error(400, f"Input Error - view '{view}' does not exist")
-    dump = _summary if view else dump_user
+    base = links_base(req)
+    dump = _summary if view else (lambda user: dump_user(user, base))
     return list_response(req, USER_SEARCH, req.sandbox.store.confd.users, dump=dump)
 
 
@@ -167,7 +197,7 @@ def visible_user(req: Request) -> dict[str, Any]:
 
 def get_user(req: Request) -> Response:
     with req.sandbox.store.lock:
-        return Response(json=dump_user(visible_user(req)))
+        return Response(json=dump_user(visible_user(req), links_base(req)))
 
 
 def _load(body: dict[str, Any]) -> dict[str, Any]:
