@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,20 @@ def write_json(path: Path, data: Any, mode: int = 0o640) -> None:
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, mode)
     with open(fd, "wb") as out:
         out.write(payload)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(temp, path)
+    fsync_dir(path.parent)
+
+
+def write_text(path: Path, text: str | Iterable[str], mode: int = 0o640) -> None:
+    """Text (or its pieces, in order) written atomically, like `write_json`: a reader never
+    sees half a file."""
+    temp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, mode)
+    with open(fd, "wb") as out:
+        for piece in [text] if isinstance(text, str) else text:
+            out.write(piece.encode())
         out.flush()
         os.fsync(out.fileno())
     os.replace(temp, path)

@@ -54,7 +54,7 @@ class RecordingQuery:
 
 def rows_of_cdr(cdr: dict, zone: tzinfo) -> list[RecordingRow]:
     """One row per recording of a CDR, its start shown in `zone`."""
-    start = _parse(cdr.get("start"))
+    start = parse_instant(cdr.get("start"))
     return [
         RecordingRow(
             cdr_id=int(cdr["id"]),
@@ -83,12 +83,18 @@ def safe_filename(filename: str | None, cdr_id: int, recording_uuid: str) -> str
 
 
 def list_recordings(wazo: Wazo, query: RecordingQuery, zone: tzinfo) -> Iterator[RecordingRow]:
-    """Every recording of the window, in start order, one page of CDRs at a time.
+    """Every recording of the window, in start order, one page of CDRs at a time."""
+    for cdr in window_cdrs(wazo, query, recorded=True):
+        yield from rows_of_cdr(cdr, zone)
+
+
+def window_cdrs(wazo: Wazo, query: RecordingQuery, **extra: Any) -> Iterator[dict]:
+    """Every CDR of the window (with `extra` /cdr filters), in start order, each once.
 
     Long windows are split into `query.span` pieces, each its own paged /cdr query.
     """
     seen: set[int] = set()
-    filters: dict[str, Any] = {"recorded": True}
+    filters: dict[str, Any] = dict(extra)
     if query.user_uuid:
         filters["user_uuid"] = query.user_uuid
     if query.direction:
@@ -106,7 +112,7 @@ def list_recordings(wazo: Wazo, query: RecordingQuery, zone: tzinfo) -> Iterator
             if cdr["id"] in seen:
                 continue
             seen.add(cdr["id"])
-            yield from rows_of_cdr(cdr, zone)
+            yield cdr
 
 
 def recordings_of_cdr(
@@ -168,7 +174,8 @@ def _looks_like_uuid(text: str) -> bool:
     )
 
 
-def _parse(value: Any) -> datetime | None:
+def parse_instant(value: Any) -> datetime | None:
+    """A CDR date-time as an aware datetime; None when absent or unreadable."""
     if not value:
         return None
     try:

@@ -80,6 +80,7 @@ def main(ctx: click.Context, config_path: Path | None, debug: bool) -> None:
 
 # Each module attaches its commands to `main` when imported.
 from . import (  # noqa: E402
+    audit,
     calls,
     demo,
     destinations,
@@ -93,6 +94,7 @@ from . import (  # noqa: E402
 )
 
 __all__ = [
+    "audit",
     "calls",
     "demo",
     "destinations",
