@@ -206,6 +206,8 @@ def test_an_upload_killed_midway_publishes_nothing_and_the_next_run_completes_it
     if harness.resumes:
         assert faults.sent < size - MIB  # what was stored before the kill is reused
     conn.close()
+    journal = b"".join(p.read_bytes() for p in state.iterdir() if p.is_file())
+    assert_no_secret([journal.decode("latin-1")], harness.secret)
 
 
 CHILD = """
