@@ -20,7 +20,7 @@ from pydantic import (
 
 from .destinations.entries import DestinationSpec, check_entries
 from .errors import InputErrors
-from .yamlsource import Document, load_file, pydantic_problems
+from .yamlsource import Document, load_file, pydantic_problems, readable_hint
 
 DEFAULT_PATH = Path("/etc/wazo-rec-tools/config.yml")
 DEFAULT_STATE_DIR = Path("/var/lib/wazo-rec-tools")
@@ -167,6 +167,7 @@ class Config:
     path: Path | None = None
     document: Document | None = None
     encryption: EncryptionConfig | None = None
+    searched: Path | None = None  # the default file looked for and not found (defaults in use)
 
     def where(self, *loc: str | int) -> str:
         """`file:line:col` of a key, for errors about values read from the config."""
@@ -187,11 +188,16 @@ def load_config(path: Path | str | None = None, *, required: bool = False) -> Co
     """
     explicit = path is not None or "WAZO_REC_CONFIG" in os.environ
     cfg_path = Path(path) if path is not None else default_path()
-    if not cfg_path.exists() and not (explicit or required):
+    try:
+        found = cfg_path.exists()
+    except PermissionError:
+        # the folder itself cannot be searched: say so, whether the file is there or not
+        raise InputErrors([f"{cfg_path}: permission denied ({readable_hint(cfg_path)})"]) from None
+    if not found and not (explicit or required):
         defaults = ExportConfig()
         specs, _ = check_entries(None, ("export", "destinations"), defaults.destinations)
         export = defaults.model_copy(update={"destinations": specs})
-        return Config(StackConfig(), AuthConfig(), _ConfigModel().policy, export)
+        return Config(StackConfig(), AuthConfig(), _ConfigModel().policy, export, searched=cfg_path)
     doc = load_file(cfg_path)
     data = doc.data if doc.data is not None else {}
     if not isinstance(data, dict):

@@ -5,17 +5,15 @@ Nothing here ever prints, logs or raises with a secret's value.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import secrets as random_names
 import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
+from . import durable
 from .config import Config
-from .durable import fsync_dir
 from .errors import UserError
 
 CREDENTIAL_NAME = "refresh-token"  # LoadCredential=refresh-token:... in the units
@@ -148,20 +146,7 @@ def write_token_file(path: Path, token: str, *, force: bool = False) -> WrittenT
                 "(add --force to replace it)"
             )
         status = REPLACED
-    temp = path.with_name(f".{path.name}.{random_names.token_hex(6)}.tmp")
-    # O_EXCL: a fresh file that no one else can have opened; 0600 before any byte is written
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(token + "\n")
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        raise
-    fsync_dir(path.parent)
+    durable.replace(path, (token + "\n").encode(), 0o600)  # 0600 before any byte is written
     return WrittenToken(path, status)
 
 

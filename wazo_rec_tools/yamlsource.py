@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -175,20 +176,40 @@ def load_text(text: str, path: str) -> Document:
     return Document(path=path, data=data)
 
 
+MAX_BYTES = 10 * 1024 * 1024  # a config or a policy is text; /dev/zero is not
+
+
 def load_file(path: str | Path) -> Document:
-    """Read and parse a YAML file; a missing or unreadable file is one clear error."""
+    """Read and parse a YAML file; a missing, unreadable or huge file is one clear error."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        with open(p, "rb") as source:
+            raw = source.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise InputErrors([f"{p}: file not found"]) from None
     except PermissionError:
-        raise InputErrors([f"{p}: permission denied"]) from None
+        raise InputErrors([f"{p}: permission denied ({readable_hint(p)})"]) from None
     except IsADirectoryError:
         raise InputErrors([f"{p}: is a directory, not a file"]) from None
+    except OSError as exc:
+        raise InputErrors([f"{p}: cannot read: {exc.strerror or exc}"]) from None
+    if len(raw) > MAX_BYTES:
+        raise InputErrors(
+            [f"{p}: larger than {MAX_BYTES // (1024 * 1024)} MiB: not a YAML file to read"]
+        )
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputErrors([f"{p}: not UTF-8 text ({exc.reason})"]) from None
     return load_text(text, str(p))
+
+
+def readable_hint(path: Path) -> str:
+    """What to do about a file this user cannot read: name the folder that refuses it."""
+    for folder in reversed(Path(os.path.abspath(path)).parents):
+        if not os.access(folder, os.X_OK):
+            return f"the folder {folder} cannot be entered by this user: run as its owner"
+    return "this user cannot read it: run as its owner or fix its mode"
 
 
 def pydantic_problems(doc: Document, exc: Any, prefix: tuple[Any, ...] = ()) -> list[str]:
@@ -229,6 +250,25 @@ def _describe(err: dict[str, Any]) -> str:
         return f"expected a mapping, got {_yaml_type(value)}"
     if kind == "list_type":
         return f"expected a list, got {_yaml_type(value)}"
+    ctx = err.get("ctx") or {}
+    if kind == "greater_than_equal":
+        return f"must be {ctx.get('ge')} or more, got {value!r}"
+    if kind == "greater_than":
+        return f"must be more than {ctx.get('gt')}, got {value!r}"
+    if kind == "less_than_equal":
+        return f"must be at most {ctx.get('le')}, got {value!r}"
+    if kind == "less_than":
+        return f"must be less than {ctx.get('lt')}, got {value!r}"
+    if kind == "literal_error":
+        return f"expected {ctx.get('expected')}, got {value!r}"
+    if kind == "too_short":
+        return f"needs at least {ctx.get('min_length')} item(s)"
+    if kind == "too_long":
+        return f"takes at most {ctx.get('max_length')} item(s)"
+    if kind == "string_too_short":
+        return "must not be empty"
+    if kind in ("float_type", "float_parsing"):
+        return f"expected a number, got {value!r}"
     msg = err["msg"]
     return msg[len("Value error, ") :] if msg.startswith("Value error, ") else msg
 

@@ -86,3 +86,23 @@ def test_record_of_an_unknown_call_is_one_line(run_cli, tenant):
     assert result.exit_code == 1
     assert len(result.stderr.splitlines()) == 1
     assert "1.999" in result.stderr and "ended" in result.stderr
+
+
+def test_record_start_of_a_call_already_recording_says_so_and_sends_nothing(run_cli, sandbox):
+    call = _call(sandbox, "acme", toggle_allowed=True, record_active=True, paused=False)
+    sandbox.log.clear()
+
+    result = run_cli("calls", "record", "start", call["call_id"], "--tenant", "acme")
+
+    assert result.exit_code == 0, result.stderr
+    assert "already being recorded (record_state active); nothing sent" in result.stdout
+    assert "recording started" not in result.stdout
+    assert sandbox.log.find(method="PUT", path=RECORD) == []
+
+
+def test_record_help_lists_whole_summaries(run_cli):
+    result = run_cli("calls", "record", "--help", config=None)
+
+    for action in ("start", "stop", "pause", "resume"):
+        assert f"{action.capitalize()} recording a live call." in result.stdout
+    assert "(e.g." not in result.stdout

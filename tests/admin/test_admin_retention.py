@@ -65,3 +65,15 @@ def test_retention_set_needs_a_value(run_cli):
     result = run_cli("retention", "set", "--tenant", "acme")
     assert result.exit_code == 1
     assert "give at least one of" in result.stderr
+
+
+def test_retention_set_refuses_a_number_of_days_past_a_century_and_sends_nothing(run_cli, sandbox):
+    sandbox.log.clear()
+
+    result = run_cli(
+        "retention", "set", "--tenant", "acme", "--cdr-days", "99999999999999999999999"
+    )
+
+    assert result.exit_code == 1
+    assert "'--cdr-days'" in result.stderr and "36500" in result.stderr
+    assert sandbox.log.find(method="PUT") == []

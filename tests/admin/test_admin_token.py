@@ -49,8 +49,8 @@ def test_token_file_holding_the_same_token_is_left_as_is(tmp_path):
 
 
 def test_token_create_writes_a_0600_file_and_prints_no_token(run_cli, config_file, wazo):
-    path = config_file.parent / "refresh-token"
-    result = run_cli("token", "create")
+    path = config_file.parent / "my-token"
+    result = run_cli("token", "create", "-o", str(path))
     assert result.exit_code == 0, result.stderr
     token = path.read_text().strip()
     assert _mode(path) == 0o600
@@ -60,10 +60,39 @@ def test_token_create_writes_a_0600_file_and_prints_no_token(run_cli, config_fil
     assert wazo.auth.token_from_refresh(token, "wazo-rec-tools")["token"]
 
 
-def test_token_create_prints_the_token_only_with_print(run_cli, config_file):
+def test_token_create_prints_the_token_only_with_print(run_cli, config_file, wazo):
     result = run_cli("token", "create", "--client-id", "cron", "--print")
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.strip() == (config_file.parent / "refresh-token").read_text().strip()
+    assert wazo.auth.token_from_refresh(result.stdout.strip(), "cron")["token"]
+    assert not (config_file.parent / "refresh-token").exists()
+
+
+def test_token_create_print_works_when_the_default_token_file_exists(run_cli, config_file):
+    service = config_file.parent / "refresh-token"
+    service.write_text("the-export-account-token\n")
+    service.chmod(0o600)
+
+    result = run_cli("token", "create", "--print")
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.strip() and result.stdout.strip() != "the-export-account-token"
+    assert service.read_text() == "the-export-account-token\n"
+
+
+def test_token_create_never_writes_the_export_token_file_unless_told_by_o(run_cli, config_file):
+    service = config_file.parent / "refresh-token"
+    service.write_text("the-export-account-token\n")
+    service.chmod(0o600)
+
+    for args in ((), ("--force",)):
+        result = run_cli("token", "create", *args)
+        assert result.exit_code == 1
+        assert "-o FILE, or --print" in result.stderr
+    assert service.read_text() == "the-export-account-token\n"
+
+    explicit = run_cli("token", "create", "-o", str(service), "--force")
+    assert explicit.exit_code == 0, explicit.stderr
+    assert service.read_text() != "the-export-account-token\n"
 
 
 def test_token_create_to_another_file_in_json(run_cli, tmp_path):
@@ -79,15 +108,16 @@ def test_token_create_refuses_to_replace_a_different_file(run_cli, config_file):
     path = config_file.parent / "refresh-token"
     path.write_text("someone-else\n")
     path.chmod(0o600)
-    result = run_cli("token", "create")
+    result = run_cli("token", "create", "-o", str(path))
     assert result.exit_code == 1
     assert "--force" in result.stderr
     assert path.read_text() == "someone-else\n"
 
 
 def test_token_revoke_deletes_the_users_refresh_token(run_cli, config_file, wazo, sandbox):
-    assert run_cli("token", "create", "--client-id", "gone").exit_code == 0
-    token = (config_file.parent / "refresh-token").read_text().strip()
+    created = run_cli("token", "create", "--client-id", "gone", "--print")
+    assert created.exit_code == 0
+    token = created.stdout.strip()
     result = run_cli("token", "revoke", "--client-id", "gone")
     assert result.exit_code == 0, result.stderr
     assert len(sandbox.log.find(method="DELETE", path=r"/users/[^/]+/tokens/gone$")) == 1
@@ -105,7 +135,7 @@ def test_token_revoke_without_such_token_says_so(run_cli):
 
 def test_token_create_with_a_wrong_password_is_one_line(run_cli, config_file, monkeypatch):
     (config_file.parent / "password").write_text("wrong\n")
-    result = run_cli("token", "create")
+    result = run_cli("token", "create", "--print")
     assert result.exit_code == 1
     assert result.stderr.startswith("error: auth: POST /token -> 401")
     assert Sandbox.ADMIN_PASSWORD not in result.stderr

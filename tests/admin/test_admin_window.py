@@ -6,36 +6,13 @@ import itertools
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wazo_rec_tools.admin.window import parse_moment, split_window
-from wazo_rec_tools.errors import UserError
+from wazo_rec_tools.admin.window import split_window
 from wazo_rec_tools.localzone import local_timezone
 
 PARIS = ZoneInfo("Europe/Paris")
-
-
-def test_a_moment_without_offset_is_in_the_given_zone():
-    moment = parse_moment("2024-07-01T08:00:00", PARIS, option="--from")
-    assert moment.isoformat() == "2024-07-01T08:00:00+02:00"
-
-
-def test_a_date_alone_is_local_midnight():
-    assert parse_moment("2024-01-15", PARIS, option="--from").isoformat() == (
-        "2024-01-15T00:00:00+01:00"
-    )
-
-
-def test_an_explicit_offset_is_kept():
-    moment = parse_moment("2024-07-01T08:00:00Z", PARIS, option="--until")
-    assert moment == datetime(2024, 7, 1, 8, tzinfo=UTC)
-
-
-def test_a_bad_moment_names_the_option():
-    with pytest.raises(UserError, match="--until: 'last week' is not an ISO date"):
-        parse_moment("last week", PARIS, option="--until")
 
 
 def test_local_timezone_follows_tz(monkeypatch):

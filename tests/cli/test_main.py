@@ -87,7 +87,7 @@ def test_config_errors_are_all_reported_with_locations(tmp_path, run_cli):
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         f"{config}:2:8: stack.url: must start with https:// (or http://)",
-        f"{config}:4:13: export.catch_up: Input should be greater than or equal to 1",
+        f"{config}:4:13: export.catch_up: must be 1 or more, got -1",
         f"{config}:5:3: unknown key 'bogus'",
     ]
 
@@ -98,3 +98,63 @@ def test_world_readable_password_file_is_refused_by_the_cli(tmp_path, run_cli):
     assert result.exit_code == 1
     assert "readable by group or others" in result.stdout
     assert Sandbox.ADMIN_PASSWORD not in result.stdout + result.stderr
+
+
+def test_status_names_the_tokens_user_and_client_id_and_gives_expiry_with_offset(
+    run_cli, config_file, wazo
+):
+    import json
+    from datetime import datetime
+
+    token_file = config_file.parent / "refresh-token"
+    assert run_cli("token", "create", "-o", str(token_file)).exit_code == 0
+    lines = config_file.read_text().splitlines()
+    config_file.write_text(
+        "\n".join(line for line in lines if "username" not in line and "password" not in line)
+    )
+
+    report = json.loads(run_cli("status", "--output", "json").stdout)["token"]
+    text = run_cli("status").stdout
+
+    assert report["credential"] == "refresh token"
+    assert report["user_uuid"] == wazo.tokens.user_uuid
+    assert report["client_id"] == "wazo-rec-tools"
+    assert datetime.fromisoformat(report["expires_at"]).utcoffset() is not None
+    assert f"user {report['user_uuid']}, client id wazo-rec-tools" in text
+
+
+def test_status_without_a_config_file_says_where_it_looked(run_cli, monkeypatch, tmp_path):
+    import json
+
+    from wazo_rec_tools import config
+
+    monkeypatch.delenv("WAZO_REC_CONFIG", raising=False)
+    monkeypatch.setattr(config, "DEFAULT_PATH", tmp_path / "etc" / "config.yml")
+
+    text = run_cli("status", config=None)
+    report = json.loads(run_cli("status", "--output", "json", config=None).stdout)
+
+    assert text.stdout.splitlines()[0] == (
+        f"config     {tmp_path / 'etc' / 'config.yml'} not found: built-in defaults (the "
+        "stack on 127.0.0.1); give -c FILE or set WAZO_REC_CONFIG"
+    )
+    assert report["config"] == {"path": str(tmp_path / "etc" / "config.yml"), "found": False}
+
+
+def test_the_sandbox_config_names_a_policy_that_exists_and_resolves(sandbox, tmp_path):
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from wazo_rec_tools.cli import main
+    from wazo_rec_tools.cli.sandbox import write_client_files
+
+    config = write_client_files(sandbox, tmp_path / "tour")
+    result = CliRunner().invoke(main, ["-c", str(config), "validate", "--online"])
+
+    assert (tmp_path / "tour" / "policy.yml").read_text() == (
+        Path(__file__).parents[2] / "policy.example.yml"
+    ).read_text()
+    assert result.exit_code == 0, result.stderr
+    assert "every name resolves on the stack" in result.stdout
+    assert result.stderr == ""  # no warning: every pattern of the example matches someone

@@ -87,7 +87,7 @@ def test_every_error_is_reported_at_once_with_line_and_column(tmp_path):
         f"{path}:2:8: stack.url: must start with https:// (or http://)",
         f"{path}:3:3: unknown key 'timeot'",
         f"{path}:5:14: auth.client_id: expected a string, got 12",
-        f"{path}:7:13: export.schedule: Input should be 'weekly' or 'daily'",
+        f"{path}:7:13: export.schedule: expected 'weekly' or 'daily', got 'monthly'",
         f"{path}:8:13: export.timezone: unknown time zone 'Mars/Olympus' (e.g. Europe/Paris)",
     ]
 
@@ -219,3 +219,91 @@ def test_systemd_password_credential_wins_over_the_password_file(tmp_path, monke
     monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(creds))
     config = load_config(write(tmp_path, f"auth:\n  username: admin\n  password_file: {pw}\n"))
     assert secrets.password(config, interactive=False) == "from-systemd"
+
+
+def test_a_number_out_of_range_names_the_field_and_the_rule(tmp_path):
+    path = write(tmp_path, "export:\n  catch_up: 0\n")
+
+    assert problems(path) == [f"{path}:2:13: export.catch_up: must be 1 or more, got 0"]
+
+
+def test_an_empty_destination_list_says_what_is_needed(tmp_path):
+    path = write(tmp_path, "export:\n  destinations: []\n")
+
+    assert problems(path) == [f"{path}:2:17: export.destinations: needs at least 1 item(s)"]
+
+
+def test_a_huge_input_is_refused_without_reading_it_all():
+    from wazo_rec_tools.yamlsource import MAX_BYTES, load_file
+
+    with pytest.raises(InputErrors) as caught:
+        load_file("/dev/zero")
+
+    assert caught.value.problems == [
+        f"/dev/zero: larger than {MAX_BYTES // (1024 * 1024)} MiB: not a YAML file to read"
+    ]
+
+
+def test_policy_dev_zero_is_one_clear_line(run_cli):
+    result = run_cli("validate", "/dev/zero")
+
+    assert result.exit_code == 1
+    assert result.stderr == "/dev/zero: larger than 10 MiB: not a YAML file to read\n"
+
+
+@pytest.fixture
+def open_tmp() -> Path:
+    """A folder anyone may enter (pytest's own tmp folders are private to their user)."""
+    import shutil
+    import tempfile
+
+    path = Path(tempfile.mkdtemp(prefix="wazo-rec-test-"))
+    path.chmod(0o755)
+    yield path
+    shutil.rmtree(path)
+
+
+def test_a_config_in_a_folder_this_user_cannot_enter_is_one_clear_line(open_tmp):
+    folder = open_tmp / "locked"
+    folder.mkdir()
+    (folder / "config.yml").write_text("stack:\n  url: https://wazo.example.com\n")
+    folder.chmod(0o700)
+
+    problems_seen = _as_unprivileged_user(lambda: load_config(folder / "config.yml"))
+
+    assert problems_seen == [
+        f"{folder / 'config.yml'}: permission denied (the folder {folder} cannot be entered "
+        "by this user: run as its owner)"
+    ]
+
+
+def _as_unprivileged_user(load) -> list[str]:
+    """The problems `load` raises, run as nobody (root bypasses file modes) in a fork."""
+    import json
+
+    if os.getuid() != 0:
+        with pytest.raises(InputErrors) as caught:
+            load()
+        return caught.value.problems
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: drop privileges, report, exit without running pytest's hooks
+        try:
+            os.close(read_end)
+            os.setgid(65534)
+            os.setuid(65534)
+            try:
+                load()
+                found = ["loaded"]
+            except InputErrors as exc:
+                found = exc.problems
+            except BaseException as exc:
+                found = [f"{type(exc).__name__}: {exc}"]
+            os.write(write_end, json.dumps(found).encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        data = pipe.read()
+    os.waitpid(pid, 0)
+    return json.loads(data)

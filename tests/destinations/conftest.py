@@ -8,6 +8,7 @@ the store to plant a foreign object or look for leftovers.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -220,9 +221,12 @@ def _plant_azure(h: Harness, key: str, data: bytes) -> None:
 
 def _plant_sftp(h: Harness, key: str, data: bytes) -> None:
     server, folder = h.extra
-    target = server.chroot / folder.lstrip("/") / key
+    root = server.chroot / folder.lstrip("/")
+    target = root / key
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
+    for path in [target, *target.relative_to(root).parents]:
+        shutil.chown(root / path, servers.SFTP_USER, servers.SFTP_USER)  # as the server's user
 
 
 PLANT = {

@@ -239,3 +239,18 @@ def assert_no_secret(texts: list[str], secret: str) -> None:
     for text in texts:
         for piece in pieces:
             assert piece not in text
+
+
+@pytest.mark.parametrize(
+    ("harness", "leftover"),
+    [("file", ".w.zip.1a2b3c4d.tmp"), ("sftp", ".w.zip.part")],
+    indirect=["harness"],
+)
+def test_sweep_removes_the_temporary_names_a_killed_delivery_left(harness: Harness, leftover):
+    harness.plant(f"acme/2026/{leftover}", b"half an archive")
+    destination = open_destination(harness.spec())
+
+    removed = destination.sweep()
+
+    assert [r.rsplit("/", 1)[-1] for r in removed] == [leftover]
+    assert harness.leftovers() == []

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from wazo_rec_tools import durable
 from wazo_rec_tools.destinations import DestinationConflict, open_destination
-from wazo_rec_tools.destinations import file as file_destination
 from wazo_rec_tools.errors import UserError
 from wazo_rec_tools.export.layout import archive_key, manifest_key
 
@@ -94,11 +94,11 @@ def test_delivery_leaves_no_temporary_file(tmp_path, root):
 def test_interrupted_copy_leaves_nothing_under_the_key(tmp_path, root, monkeypatch):
     source, sha = make_source(tmp_path)
 
-    def copy_half_then_die(src: Path, temp: Path) -> None:
-        temp.write_bytes(src.read_bytes()[:5])
+    def copy_half_then_die(src: Path, out) -> None:
+        out.write(src.read_bytes()[:5])
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(file_destination, "_copy", copy_half_then_die)
+    monkeypatch.setattr(durable, "_copy", copy_half_then_die)
     with pytest.raises(KeyboardInterrupt):
         open_destination(root.as_uri()).deliver(source, KEY, sha)
 

@@ -293,7 +293,8 @@ def test_status_table_lists_each_window(run_cli):
         and "delivered" in line
         for line in lines
     )
-    assert len(lines) == 2 + 12
+    assert len(lines) == 2 + 12 + 1
+    assert lines[-1] == "pending: nothing, every due window is exported"
 
 
 def test_status_json_carries_archive_location_size_and_sha256(run_cli, archives, status_json):

@@ -14,9 +14,9 @@ from wazo_rec_tools.export.windows import (
     due_windows,
     last_complete,
     local_midnight,
-    parse_bound,
     window_at,
 )
+from wazo_rec_tools.moments import MomentError, parse_moment
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -94,7 +94,7 @@ def test_last_complete_window_just_before_monday_midnight_is_the_week_before():
 
 
 def test_first_run_makes_the_latest_catch_up_windows_due():
-    due = due_windows(paris(2026, 4, 6, 1, 22), "weekly", PARIS, 4, done_until=None)
+    due = due_windows(paris(2026, 4, 6, 1, 22), "weekly", PARIS, 4)
 
     assert [w.label for w in due.windows] == [
         "2026-03-09_2026-03-16",
@@ -102,52 +102,100 @@ def test_first_run_makes_the_latest_catch_up_windows_due():
         "2026-03-23_2026-03-30",
         "2026-03-30_2026-04-06",
     ]
-    assert due.skipped == 0
 
 
-def test_due_windows_start_after_the_last_window_done():
-    done_until = paris(2026, 3, 23)
+def week(day: date, zone=PARIS) -> tuple[datetime, datetime]:
+    window = window_at(day, "weekly", zone)
+    return window.start, window.end
 
-    due = due_windows(paris(2026, 4, 6, 1, 22), "weekly", PARIS, 4, done_until)
+
+def test_due_windows_start_after_the_last_window_journaled():
+    covered = [week(date(2026, 3, 16))]
+
+    due = due_windows(paris(2026, 4, 6, 1, 22), "weekly", PARIS, 4, covered)
 
     assert [w.label for w in due.windows] == ["2026-03-23_2026-03-30", "2026-03-30_2026-04-06"]
 
 
-def test_nothing_is_due_when_the_last_complete_window_is_done():
-    due = due_windows(paris(2026, 4, 12, 23), "weekly", PARIS, 4, paris(2026, 4, 6))
+def test_nothing_is_due_when_the_last_complete_window_is_journaled():
+    due = due_windows(paris(2026, 4, 12, 23), "weekly", PARIS, 4, [week(date(2026, 3, 30))])
 
     assert due.windows == []
 
 
-def test_catch_up_bounds_the_due_windows_and_reports_the_skipped_ones():
-    done_until = paris(2026, 1, 5)
+def test_a_backlog_longer_than_catch_up_is_all_due_after_the_first_run():
+    covered = [week(date(2025, 12, 29))]  # the last run ended 2026-01-05
 
-    due = due_windows(paris(2026, 4, 6, 1, 22), "weekly", PARIS, 2, done_until)
+    due = due_windows(paris(2026, 4, 6, 1, 22), "weekly", PARIS, 2, covered)
 
-    assert [w.label for w in due.windows] == ["2026-03-23_2026-03-30", "2026-03-30_2026-04-06"]
-    assert due.skipped == 11  # the weeks of 2026-01-05 .. 2026-03-16
-    assert due.first_skipped is not None
-    assert due.first_skipped.label == "2026-01-05_2026-01-12"
+    assert len(due.windows) == 13  # 2026-01-05 .. 2026-04-06: catch_up bounds the first run only
+    assert due.windows[0].label == "2026-01-05_2026-01-12"
+    assert due.windows[-1].label == "2026-03-30_2026-04-06"
 
 
-def test_windows_already_done_are_not_due_again():
-    week = window_at(date(2026, 3, 25), "weekly", PARIS)
+def test_a_hole_between_journaled_windows_is_due():
+    covered = [week(date(2026, 3, 9)), week(date(2026, 3, 23))]
 
-    due = due_windows(paris(2026, 4, 6, 1), "weekly", PARIS, 4, None, done=[week.key])
+    due = due_windows(paris(2026, 3, 31), "weekly", PARIS, 4, covered)
 
-    assert week not in due.windows
-    assert len(due.windows) == 3
+    assert [w.label for w in due.windows] == ["2026-03-16_2026-03-23"]
+
+
+def test_after_a_change_of_zone_the_first_window_starts_where_the_last_one_ended():
+    los_angeles = ZoneInfo("America/Los_Angeles")
+    covered = [week(date(2026, 3, 16), los_angeles)]  # ends 2026-03-23T07:00Z
+
+    due = due_windows(datetime(2026, 3, 31, tzinfo=UTC), "weekly", UTC, 4, covered)
+
+    assert [(w.start_utc.isoformat(), w.end_utc.isoformat()) for w in due.windows] == [
+        ("2026-03-23T07:00:00+00:00", "2026-03-30T00:00:00+00:00")
+    ]
+    assert due.windows[0].label == "2026-03-23T070000_2026-03-30"
+
+
+def test_after_a_change_from_daily_to_weekly_the_first_week_is_shorter():
+    covered = [(paris(2026, 3, 24), paris(2026, 3, 25))]  # a Tuesday, daily
+
+    due = due_windows(paris(2026, 4, 7), "weekly", PARIS, 4, covered)
+
+    assert [w.label for w in due.windows] == ["2026-03-25_2026-03-30", "2026-03-30_2026-04-06"]
+
+
+def test_time_given_up_is_not_due_and_the_next_window_starts_at_its_end():
+    covered = [week(date(2026, 1, 5))]
+
+    due = due_windows(paris(2026, 4, 1), "weekly", PARIS, 4, covered, paris(2026, 3, 18))
+
+    assert [w.label for w in due.windows] == ["2026-03-18_2026-03-23", "2026-03-23_2026-03-30"]
+
+
+def test_a_skip_before_the_journal_began_makes_nothing_due():
+    covered = [week(date(2026, 3, 16)), week(date(2026, 3, 23))]
+
+    due = due_windows(paris(2026, 3, 31), "weekly", PARIS, 4, covered, paris(2025, 1, 6))
+
+    assert due.windows == []
+
+
+def test_a_skip_before_the_first_run_starts_the_journal_there():
+    due = due_windows(paris(2026, 4, 1), "weekly", PARIS, 1, (), paris(2026, 3, 9))
+
+    assert [w.label for w in due.windows] == [
+        "2026-03-09_2026-03-16",
+        "2026-03-16_2026-03-23",
+        "2026-03-23_2026-03-30",
+    ]
 
 
 def test_daily_due_windows_cross_the_dst_change():
-    due = due_windows(paris(2026, 3, 31, 1), "daily", PARIS, 3, None)
+    due = due_windows(paris(2026, 3, 31, 1), "daily", PARIS, 3)
 
     assert [w.hours for w in due.windows] == [24, 23, 24]
 
 
 def test_one_off_window_reads_naive_bounds_in_the_export_zone():
     window = adhoc_window(
-        parse_bound("2026-03-23"), parse_bound("2026-03-30"), paris(2026, 4, 1), PARIS
+        parse_moment("2026-03-23"), parse_moment("2026-03-30"), paris(2026, 4, 1), PARIS
     )
 
     assert window.start.isoformat() == "2026-03-23T00:00:00+01:00"
@@ -157,8 +205,8 @@ def test_one_off_window_reads_naive_bounds_in_the_export_zone():
 
 def test_one_off_window_keeps_explicit_offsets():
     window = adhoc_window(
-        parse_bound("2026-03-23T12:00:00+00:00"),
-        parse_bound("2026-03-24T12:00:00+00:00"),
+        parse_moment("2026-03-23T12:00:00+00:00"),
+        parse_moment("2026-03-24T12:00:00+00:00"),
         paris(2026, 4, 1),
         PARIS,
     )
@@ -173,13 +221,13 @@ def test_one_off_window_that_has_not_ended_is_refused():
 
 
 def test_one_off_window_ending_before_it_starts_is_refused():
-    with pytest.raises(ValueError, match="must be after"):
+    with pytest.raises(MomentError, match="before it starts"):
         adhoc_window(datetime(2026, 4, 8), datetime(2026, 4, 1), paris(2026, 5, 1), PARIS)
 
 
 def test_bad_bound_says_what_is_expected():
     with pytest.raises(ValueError, match="not an ISO date"):
-        parse_bound("last monday")
+        parse_moment("last monday")
 
 
 ZONES = ["Europe/Paris", "America/New_York", "Australia/Lord_Howe", "America/Santiago", "UTC"]
@@ -196,7 +244,7 @@ def test_due_windows_tile_time_up_to_now(zone, schedule, moment, catch_up):
     tz = ZoneInfo(zone)
     now = moment.replace(tzinfo=UTC)
 
-    windows = due_windows(now, schedule, tz, catch_up, None).windows
+    windows = due_windows(now, schedule, tz, catch_up).windows
 
     assert len(windows) == catch_up
     assert windows[-1].end_utc <= now < windows[-1].end_utc + timedelta(days=8)
@@ -207,3 +255,28 @@ def test_due_windows_tile_time_up_to_now(zone, schedule, moment, catch_up):
         assert abs(window.hours - nominal) <= 1
         if schedule == "weekly":
             assert window.start.weekday() == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    zones=st.lists(st.sampled_from(ZONES), min_size=1, max_size=4),
+    schedules=st.lists(st.sampled_from(["weekly", "daily"]), min_size=1, max_size=4),
+    start=st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2030, 1, 1)),
+    gaps=st.lists(st.integers(min_value=0, max_value=40), min_size=1, max_size=4),
+)
+def test_runs_across_changes_of_zone_and_schedule_never_leave_a_moment_out(
+    zones, schedules, start, gaps
+):
+    """Whatever the zone and schedule of each run and the days between runs, the journaled
+    windows tile time without a hole or an overlap from the first one to the last bound."""
+    now = start.replace(tzinfo=UTC)
+    covered: list[tuple[datetime, datetime]] = []
+    for run, gap in enumerate(gaps):
+        now += timedelta(days=gap)
+        zone = ZoneInfo(zones[run % len(zones)])
+        schedule = schedules[run % len(schedules)]
+        for window in due_windows(now, schedule, zone, 2, covered).windows:
+            covered.append((window.start_utc, window.end_utc))
+    covered.sort()
+    for (_, earlier_end), (later_start, _) in itertools.pairwise(covered):
+        assert earlier_end == later_start

@@ -1,3 +1,4 @@
+import os
 import sqlite3
 import stat
 
@@ -79,3 +80,79 @@ def test_job_locks_are_per_job_and_name_the_holder(tmp_path):
     ):
         JobLock(tmp_path, "sync", "policy apply").acquire()
     JobLock(tmp_path, "sync").acquire().release()
+
+
+def test_every_file_of_the_state_database_is_private_whatever_the_umask(tmp_path):
+    import os
+
+    previous = os.umask(0)
+    try:
+        conn = open_state(tmp_path / "state")
+        conn.execute("CREATE TABLE t (x)")
+        conn.execute("INSERT INTO t VALUES (1)")
+        files = sorted((tmp_path / "state").iterdir())
+        assert {f.name for f in files} >= {state.DB_NAME, f"{state.DB_NAME}-wal"}
+        for path in files:
+            assert stat.S_IMODE(path.stat().st_mode) & 0o007 == 0, path.name
+        conn.close()
+    finally:
+        os.umask(previous)
+
+
+def test_a_state_directory_left_to_root_by_a_run_by_hand_says_how_to_run_as_the_unit():
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    root = Path(tempfile.mkdtemp(prefix="wazo-rec-test-"))
+    try:
+        root.chmod(0o755)
+        state_dir = root / "state"
+        open_state(state_dir).close()  # by the test's user: root in CI containers
+        for path in (state_dir, *state_dir.iterdir()):
+            # root bypasses modes (checked as nobody); another user meets a read-only folder
+            path.chmod(0o755 if os.getuid() == 0 else 0o555 if path.is_dir() else 0o444)
+
+        (message,) = _in_child_as_nobody(lambda: open_state(state_dir))
+
+        assert message.startswith(
+            f"StateError: the state directory {state_dir} is not writable by this run ("
+        )
+        if os.getuid() == 0:
+            assert "(nobody (uid 65534); it belongs to root (uid 0))" in message
+        assert "systemd-run --pty" in message and "DynamicUser=yes" in message
+        assert "runuser -u" in message
+    finally:
+        (root / "state").chmod(0o755)
+        shutil.rmtree(root)
+
+
+def _in_child_as_nobody(action) -> list[str]:
+    import json
+
+    if os.getuid() != 0:
+        try:
+            action()
+        except Exception as exc:
+            return [f"{type(exc).__name__}: {exc}"]
+        return ["opened"]
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(read_end)
+            os.setgid(65534)
+            os.setuid(65534)
+            try:
+                action()
+                found = ["opened"]
+            except BaseException as exc:
+                found = [f"{type(exc).__name__}: {exc}"]
+            os.write(write_end, json.dumps(found).encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        data = pipe.read()
+    os.waitpid(pid, 0)
+    return json.loads(data)

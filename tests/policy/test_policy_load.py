@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from policy_samples import inventory, policy
+from policy_samples import ACME, inventory, policy, user
 
 from wazo_rec_tools.errors import InputErrors
 from wazo_rec_tools.policy.load import load_policy
@@ -111,8 +111,15 @@ BAD_POLICIES = {
     ),
     "recording_days_above_the_current_cdr_days": (
         "version: 1\ntenants:\n  - tenant: acme\n    retention: {recording_days: 400}\n",
-        "policy.yml:4:33: recording_days 400 would exceed cdr_days 365, given the current "
-        "cdr_days of tenant 'acme' (call-logd refuses it): set both",
+        "policy.yml:4:33: recording_days 400 must not exceed cdr_days 365: recordings cannot "
+        "be kept longer than their CDRs (tenant 'acme', values after the change; call-logd "
+        "refuses it): set both",
+    ),
+    "days_above_a_century": (
+        "version: 1\ntenants:\n  - tenant: acme\n    retention:\n"
+        "      cdr_days: 99999999999999999999999\n",
+        "policy.yml:5:17: tenants.0.retention.cdr_days: "
+        "a number of days must be at most 36500 (a century), got 99999999999999999999999",
     ),
     "negative_days": (
         "version: 1\ntenants:\n  - tenant: acme\n    retention:\n      export_days: -1\n",
@@ -321,3 +328,51 @@ def test_policy_model_rejects_call_record_enabled_when_built_in_code():
                 "tenants": [{"tenant": "a", "users": {"defaults": {"call_record_enabled": True}}}],
             }
         )
+
+
+def test_policy_recording_days_above_the_default_cdr_days_is_refused_like_retention_set():
+    from wazo_rec_tools.policy.inventory import Retention
+
+    stack = inventory()
+    globex = next(t for t in stack.tenants if t.slug == "globex")
+    stack.retention[globex.uuid] = Retention(defaults={"cdr_days": 365, "recording_days": 365})
+    text = "version: 1\ntenants:\n  - tenant: globex\n    retention: {recording_days: 400}\n"
+
+    with pytest.raises(InputErrors) as caught:
+        resolve(policy(text), stack)
+
+    (problem,) = caught.value.problems
+    assert problem.startswith(
+        "policy.yml:4:33: recording_days 400 must not exceed cdr_days 365 (the default)"
+    )
+
+
+def test_a_user_name_with_glob_characters_matches_itself_first():
+
+    stack = inventory()
+    stack.users += [user(7, ACME, "bob[1]", None), user(8, ACME, "bob1", None)]
+
+    desired = resolve(policy(rules("{users: ['bob[1]']}")), stack)
+
+    (acme,) = [t for t in desired.tenants if t.tenant.slug == "acme"]
+    assert [d.user.username for d in acme.users] == ["bob[1]"]
+    assert desired.warnings == []
+
+
+def test_a_glob_still_matches_by_pattern_when_no_name_is_exactly_it():
+
+    stack = inventory()
+    stack.users += [user(8, ACME, "bob1", None)]
+
+    desired = resolve(policy(rules("{users: ['bob[1]']}")), stack)
+
+    (acme,) = [t for t in desired.tenants if t.tenant.slug == "acme"]
+    assert [d.user.username for d in acme.users] == ["bob1"]
+
+
+def test_a_rule_whose_users_are_in_none_of_its_groups_is_a_located_warning():
+    text = rules("{users: [erin], groups: [Sales]}")
+
+    desired = resolve(policy(text), inventory())
+
+    assert desired.warnings == ["policy.yml:6:18: warning: rule 1 matches no user in tenant 'acme'"]

@@ -48,14 +48,24 @@ def find_call_tenant(wazo: Wazo, call_id: str) -> str:
     )
 
 
-def record(wazo: Wazo, call_id: str, action: str, tenant_uuid: str) -> None:
-    """start, stop, pause or resume the recording; calld's refusals become one clear line."""
+def record(wazo: Wazo, call_id: str, action: str, tenant_uuid: str) -> str | None:
+    """start, stop, pause or resume the recording; calld's refusals become one clear line.
+
+    Returns None when the command was sent, or the call's record_state when a start found it
+    already recorded: calld.md §1 answers 204 and only replays the announcement, so nothing
+    is sent and the caller says so rather than "started".
+    """
     if action not in RECORD_ACTIONS:
         raise ValueError(f"unknown record action {action!r}")
     try:
+        if action == "start":
+            state = wazo.calld.get_call(call_id, tenant=tenant_uuid).get("record_state")
+            if state in RECORDING_STATES:
+                return state
         wazo.calld.record(call_id, action, tenant=tenant_uuid)
     except ApiError as exc:
         raise explain_record_error(exc, call_id, action, tenant_uuid) from None
+    return None
 
 
 def explain_record_error(exc: ApiError, call_id: str, action: str, tenant_uuid: str) -> UserError:

@@ -9,14 +9,12 @@ recordings whose final file is missing.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..durable import fsync_dir
 from ..wazo.http import ApiError
 from ..wazo.stack import Wazo
 from .recordings import RecordingRow
@@ -99,22 +97,18 @@ def download_one(wazo: Wazo, job: DownloadJob) -> DownloadOutcome:
         return DownloadOutcome(job, SKIPPED, size=job.path.stat().st_size)
     if row.deleted:
         return DownloadOutcome(job, DELETED)
-    part = part_path(job.path)
     try:
+        # the final name appears only complete (durable.stream_into, `.part` until then)
         result = wazo.calllogd.download_recording(
-            row.cdr_id, row.recording_uuid, part, tenant=row.tenant_uuid
+            row.cdr_id, row.recording_uuid, job.path, tenant=row.tenant_uuid
         )
     except ApiError as exc:
-        part.unlink(missing_ok=True)
         if exc.status == 400 and exc.error_id == "recording-media-not-found":
             # call-logd.md §8: the media was deleted after the listing
             return DownloadOutcome(job, DELETED)
         return DownloadOutcome(job, FAILED, error=str(exc))
     except OSError as exc:
-        part.unlink(missing_ok=True)
-        return DownloadOutcome(job, FAILED, error=f"{part}: {exc.strerror or exc}")
-    os.replace(part, job.path)
-    fsync_dir(job.path.parent)
+        return DownloadOutcome(job, FAILED, error=f"{job.path}: {exc.strerror or exc}")
     return DownloadOutcome(job, DOWNLOADED, size=result.size, sha256=result.sha256)
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import UserError
+from ..retention_rule import days_problem, order_problem
 from ..wazo.stack import Wazo
 
 KEYS = ("cdr_days", "recording_days", "export_days")
@@ -61,37 +62,21 @@ class RetentionChange:
 def merge(current: Retention, wanted: dict[str, int | None]) -> RetentionChange:
     """The full body for a PUT: the keys given replace, the others keep their current value.
 
-    Refuses recording_days > cdr_days, comparing the values in force (a key left unset
-    counts at its default), because recordings cannot outlive their CDRs.
+    Refuses what `retention_rule` refuses (the same rule as the policy's).
     """
     given = {k: v for k, v in wanted.items() if v is not None}
     unknown = set(given) - set(KEYS)
     if unknown:
         raise ValueError(f"unknown retention keys: {sorted(unknown)}")
     for key, value in given.items():
-        if value < 0:
-            raise UserError(f"--{key.replace('_', '-')} must be 0 or more, got {value}")
+        problem = days_problem(value)
+        if problem:
+            raise UserError(f"--{key.replace('_', '-')}: {problem}")
     after = {key: given.get(key, current.values[key]) for key in KEYS}
-    _check_order(after, current)
+    problem = order_problem(after, current.defaults)
+    if problem:
+        raise UserError(f"{problem}; nothing was sent")
     return RetentionChange(before=current, after=after)
-
-
-def _check_order(after: dict[str, int | None], current: Retention) -> None:
-    recording = after["recording_days"]
-    cdr = after["cdr_days"]
-    recording_shown = f"{recording}"
-    cdr_shown = f"{cdr}"
-    if recording is None:
-        recording = current.defaults["recording_days"]
-        recording_shown = f"{recording} (the default)"
-    if cdr is None:
-        cdr = current.defaults["cdr_days"]
-        cdr_shown = f"{cdr} (the default)"
-    if recording is not None and cdr is not None and recording > cdr:
-        raise UserError(
-            f"recording_days {recording_shown} must not exceed cdr_days {cdr_shown}: "
-            "recordings cannot be kept longer than their CDRs; nothing was sent"
-        )
 
 
 def show(wazo: Wazo, tenant_uuid: str | None) -> Retention:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import click
 
 from .. import durable
 from ..admin.recordings import DEFAULT_PAGE_SIZE, resolve_user
-from ..admin.window import check_window, parse_moment
 from ..audit.classify import MISSING, UNEXPECTED
 from ..audit.html import render_html
 from ..audit.render import (
@@ -30,16 +29,17 @@ from ..localzone import local_timezone
 from ..policy.load import load_policy
 from . import main
 from .context import app, table
+from .moments import MOMENT, aware, ordered
 
 
 @main.command("audit")
 @click.option(
     "--from",
     "from_",
-    metavar="ISO",
+    type=MOMENT,
     help="Start of the window, inclusive (date or date-time; no offset: local time).",
 )
-@click.option("--until", metavar="ISO", help="End of the window, exclusive.")
+@click.option("--until", type=MOMENT, help="End of the window, exclusive.")
 @click.option(
     "--last-week",
     is_flag=True,
@@ -94,8 +94,8 @@ from .context import app, table
 @click.pass_context
 def audit_command(
     ctx: click.Context,
-    from_: str | None,
-    until: str | None,
+    from_: datetime | date | None,
+    until: datetime | date | None,
     last_week: bool,
     tenant: str | None,
     user_ref: str | None,
@@ -116,18 +116,17 @@ def audit_command(
     """
     zone = local_timezone()
     if last_week:
-        if from_ or until:
+        if from_ is not None or until is not None:
             raise click.UsageError("give --last-week, or --from and --until, not both")
         # the export's weeks: the audit of a week covers what its archive holds
         weeks = export_zone(app().config.export.timezone)
         window = last_complete(datetime.now(weeks), "weekly", weeks)
         start, end = window.start, window.end
     else:
-        if not from_ or not until:
+        if from_ is None or until is None:
             raise click.UsageError("give --from ISO and --until ISO (or --last-week)")
-        start = parse_moment(from_, zone, option="--from")
-        end = parse_moment(until, zone, option="--until")
-        check_window(start, end)
+        start, end = aware(from_, zone, "--from"), aware(until, zone, "--until")
+        ordered(start, end)
     if no_policy and policy_path:
         raise click.UsageError("give --policy or --no-policy, not both")
     loaded = None if no_policy else load_policy(policy_path or app().config.policy)

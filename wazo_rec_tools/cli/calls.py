@@ -64,7 +64,11 @@ def record() -> None:
 
 
 def _record_command(action: str) -> None:
-    @record.command(action, help=f"{action.capitalize()} recording CALL_ID (e.g. 1700000000.12).")
+    @record.command(
+        action,
+        help=f"{action.capitalize()} recording the live call CALL_ID (like 1700000000.12).",
+        short_help=f"{action.capitalize()} recording a live call.",
+    )
     @click.argument("call_id")
     @click.option(
         "--tenant",
@@ -77,7 +81,7 @@ def _record_command(action: str) -> None:
                 tenant_uuid = wazo.resolve_tenant(tenant)["uuid"]
             else:
                 tenant_uuid = live.find_call_tenant(wazo, call_id)
-            live.record(wazo, call_id, action, tenant_uuid)
+            already = live.record(wazo, call_id, action, tenant_uuid)
             label = next(
                 (
                     t.get("slug") or t.get("name")
@@ -88,7 +92,20 @@ def _record_command(action: str) -> None:
             )
         if output == "json":
             emit_json(
-                {"call_id": call_id, "action": action, "tenant_uuid": tenant_uuid, "ok": True}
+                {
+                    "call_id": call_id,
+                    "action": action,
+                    "tenant_uuid": tenant_uuid,
+                    "ok": True,
+                    "sent": already is None,
+                    "record_state": already,
+                }
+            )
+        elif already is not None:
+            where = f"{label} ({tenant_uuid})" if label else tenant_uuid
+            click.echo(
+                f"call {call_id}: already being recorded (record_state {already}); nothing "
+                f"sent (tenant {where})"
             )
         else:
             # calld.md §1: the state changes asynchronously; calld accepted the command

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from .. import durable
 from ..sandbox import Sandbox, SeedSpec
 from . import main
 from .sandbox import write_client_files
@@ -55,11 +57,24 @@ def _step(config: Path, *args: str, expect: tuple[int, ...] = (0,)) -> int:
     "--keep", is_flag=True, help="Leave the sandbox running at the end (Ctrl-C stops it)."
 )
 def demo(users: int, keep: bool) -> None:
-    """Start the sandbox and show status, plan → apply → plan, and an export, against it."""
+    """Start the sandbox and show status, plan → apply → plan, and an export, against it.
+
+    Its files (config, password, tokens, archives) live in a temporary folder removed at
+    the end, unless --keep.
+    """
     workdir = Path(tempfile.mkdtemp(prefix="wazo-rec-demo-"))
+    try:
+        _run_demo(workdir, users, keep)
+    finally:
+        # the folder holds the sandbox's admin password and a refresh token
+        if not keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _run_demo(workdir: Path, users: int, keep: bool) -> None:
     with Sandbox(SeedSpec(users=users), port=0, export_delay=0.3) as stack:
         config = write_client_files(stack, workdir)
-        (workdir / "policy.yml").write_text(DEMO_POLICY)
+        durable.replace(workdir / "policy.yml", DEMO_POLICY.encode(), 0o644)
         click.echo(f"Sandbox Wazo stack on {stack.url}; demo files in {workdir}")
         _step(config, "status")
         _step(config, "validate")
@@ -75,6 +90,9 @@ def demo(users: int, keep: bool) -> None:
             click.echo(f"  {path}  ({path.stat().st_size} bytes)")
         _step(config, "recordings", "list", "--tenant", "acme", "--output", "text", expect=(0,))
         if keep:
-            click.echo(f"\nSandbox still running on {stack.url}; config {config}. Ctrl-C stops it.")
+            click.echo(
+                f"\nSandbox still running on {stack.url}; config {config}. Ctrl-C stops it; "
+                f"{workdir} (the sandbox's password and tokens) stays: remove it when done."
+            )
             with contextlib.suppress(KeyboardInterrupt, click.Abort):
                 click.pause("")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, tzinfo
+import sys
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 
 import click
@@ -12,15 +13,17 @@ from ..config import destination_specs
 from ..destinations import StateUploads, open_destination
 from ..destinations.encryption import Encryption
 from ..errors import UserError
-from ..export.job import ExportJob, RunReport, export_zone
+from ..export.job import ExportJob, RunReport, export_zone, pending_windows
 from ..export.journal import DB_NAME, Journal, RunLock
 from ..export.progress import LineReporter, TtyReporter, human_size
 from ..export.setup import SERVICE_USERNAME, UNIT_CREDENTIAL_PATH, setup_service_account
-from ..export.windows import Window, adhoc_window, parse_bound
+from ..export.windows import Window, adhoc_window
 from ..jobs.state import open_state
+from ..moments import MomentError
 from ..wazo.stack import Wazo
 from . import main
 from .context import app, emit_json, is_tty, output_option, table
+from .moments import MOMENT, aware, ordered
 
 
 @main.group()
@@ -29,8 +32,8 @@ def export() -> None:
 
 
 @export.command("run")
-@click.option("--from", "from_", metavar="ISO", help="Start of a one-off window (inclusive).")
-@click.option("--until", metavar="ISO", help="End of a one-off window (exclusive).")
+@click.option("--from", "from_", type=MOMENT, help="Start of a one-off window (inclusive).")
+@click.option("--until", type=MOMENT, help="End of a one-off window (exclusive).")
 @click.option(
     "--tenant",
     "tenants",
@@ -39,25 +42,34 @@ def export() -> None:
     help="Only this tenant (uuid or slug; repeatable) [default: export.tenants].",
 )
 @click.option("--dry-run", is_flag=True, help="Say what would be done; change nothing.")
+@output_option
 def run_command(
-    from_: str | None, until: str | None, tenants: tuple[str, ...], dry_run: bool
+    from_: datetime | date | None,
+    until: datetime | date | None,
+    tenants: tuple[str, ...],
+    dry_run: bool,
+    output: str,
 ) -> None:
     """Export every due window (the timer's job).
 
-    Every complete window not exported yet (at most export.catch_up back), for each tenant:
-    launch the call-logd export, wait for it, download and check the archive, deliver it with
-    its manifest to each destination.
+    For each tenant, every complete window since its journal began that is not exported yet
+    (export.catch_up bounds the very first run only): launch the call-logd export, wait for
+    it, download and check the archive, deliver it with its manifest to each destination.
 
     \b
     A killed run resumes: launched exports are polled, not launched again.
-    Exit status 1 when a window failed (it is retried on the next run).
+    Exit status 1 when due time is left behind (named on `left due:` lines; retried next
+    run, or given up with `export skip`).
     """
     config = app().config
     settings = config.export
     zone = export_zone(settings.timezone)
     window = _one_off_window(from_, until, zone)
     specs = destination_specs(settings)
-    reporter = TtyReporter() if is_tty() else LineReporter()
+    if output == "json":  # the progress lines go to stderr, the report alone to stdout
+        reporter: LineReporter = LineReporter(sys.stderr, sys.stderr)
+    else:
+        reporter = TtyReporter() if is_tty() else LineReporter()
     state_dir = Path(settings.state_dir)
     chosen = list(tenants) or None
     sealing = Encryption(tuple(config.encryption.age_recipients)) if config.encryption else None
@@ -66,12 +78,14 @@ def run_command(
         journal = Journal.open(state_dir, create=False) if _journal_exists(state_dir) else None
         try:
             with _connect() as wazo:
-                ExportJob(wazo, settings, journal, [], reporter, zone=zone).run(
+                report = ExportJob(wazo, settings, journal, [], reporter, zone=zone).run(
                     tenants=chosen, window=window, dry_run=True
                 )
         finally:
             if journal is not None:
                 journal.close()
+        if output == "json":
+            emit_json(report.as_dict())
         return
 
     with RunLock(state_dir), Journal.open(state_dir) as journal:
@@ -94,20 +108,32 @@ def run_command(
             for destination in destinations:
                 destination.close()
             uploads.conn.close()
-    reporter.info(_summary(report))
+    if output == "json":
+        emit_json(report.as_dict())
+    else:
+        reporter.info(_summary(report))
+    for outcome in report.left_behind:
+        reporter.error(
+            f"left due: {outcome.tenant.slug} {outcome.window.label} ({outcome.status}): "
+            f"{outcome.detail}"
+        )
     if not report.ok:
         raise click.exceptions.Exit(1)
 
 
-def _one_off_window(from_: str | None, until: str | None, zone: tzinfo) -> Window | None:
+def _one_off_window(
+    from_: datetime | date | None, until: datetime | date | None, zone: tzinfo
+) -> Window | None:
     if from_ is None and until is None:
         return None
     if from_ is None or until is None:
         raise click.UsageError("--from and --until go together")
+    start, end = aware(from_, zone, "--from"), aware(until, zone, "--until")
+    ordered(start, end)
     try:
-        return adhoc_window(parse_bound(from_), parse_bound(until), datetime.now(UTC), zone)
-    except ValueError as exc:
-        raise UserError(str(exc)) from None
+        return adhoc_window(start, end, datetime.now(UTC), zone)
+    except MomentError as exc:
+        raise UserError(f"--until: {exc}") from None
 
 
 def _connect() -> Wazo:
@@ -134,22 +160,37 @@ def _summary(report: RunReport) -> str:
 @export.command("status")
 @output_option
 def status_command(output: str) -> None:
-    """The journal: per tenant and window, status, archive, size, sha256."""
-    state_dir = Path(app().config.export.state_dir)
+    """The journal: per tenant and window, status, archive, size, sha256; the time given up;
+    and every due window not exported yet, with why."""
+    settings = app().config.export
+    state_dir = Path(settings.state_dir)
     if not _journal_exists(state_dir):
         if output == "json":
-            emit_json({"journal": str(state_dir / DB_NAME), "windows": []})
+            emit_json(
+                {"journal": str(state_dir / DB_NAME), "windows": [], "skips": [], "pending": []}
+            )
         else:
             click.echo(f"no export has run yet (no journal at {state_dir / DB_NAME})")
         return
     with Journal.open(state_dir, create=False) as journal:
         entries = journal.entries()
+        skips = journal.skips()
+        pending = pending_windows(
+            journal, datetime.now(UTC), settings, export_zone(settings.timezone)
+        )
     if output == "json":
-        emit_json({"journal": str(journal.path), "windows": [e.as_dict() for e in entries]})
+        emit_json(
+            {
+                "journal": str(journal.path),
+                "windows": [e.as_dict() for e in entries],
+                "skips": [s.as_dict() for s in skips],
+                "pending": [p.as_dict() for p in pending],
+            }
+        )
         return
     rows = []
     for entry in entries:
-        if entry.status == "failed":
+        if entry.status in ("failed", "skipped"):
             where = f"{entry.last_error}"
         elif entry.locations:
             where = ", ".join(entry.locations)
@@ -175,6 +216,58 @@ def status_command(output: str) -> None:
             ["TENANT", "WINDOW", "STATUS", "TRIES", "RECORDINGS", "SIZE", "SHA256", "WHERE"],
         )
     )
+    for skip in skips:
+        click.echo(
+            f"given up: {skip.tenant_slug} until {skip.until} ({skip.windows} window(s)), "
+            f"on {skip.created_at}: {skip.reason}"
+        )
+    if not pending:
+        click.echo("pending: nothing, every due window is exported")
+    for item in pending:
+        click.echo(f"pending: {item.tenant_slug} {item.window.label} ({item.status}): {item.why}")
+
+
+@export.command("skip")
+@click.option("--tenant", required=True, metavar="T", help="The tenant (uuid or slug).")
+@click.option(
+    "--until", required=True, type=MOMENT, help="Give up everything before this (exclusive)."
+)
+@click.option("--reason", required=True, metavar="TEXT", help="Why: kept in the journal.")
+def skip_command(tenant: str, until: datetime | date, reason: str) -> None:
+    """Give up a tenant's time before --until: the export no longer asks for it.
+
+    The only way to leave time unexported: the windows not done that end by --until are
+    marked skipped, the next window starts at --until, and `export status` shows the
+    decision with its reason. Delivered windows are kept as they are.
+    """
+    settings = app().config.export
+    state_dir = Path(settings.state_dir)
+    zone = export_zone(settings.timezone)
+    end = aware(until, zone, "--until")
+    if end > datetime.now(UTC):
+        raise UserError(f"--until: {end.isoformat()} is in the future: only past time is given up")
+    if not reason.strip():
+        raise UserError("--reason: say why the time is given up (it is kept in the journal)")
+    with RunLock(state_dir), Journal.open(state_dir) as journal:
+        found = _journal_tenant(journal, tenant)
+        if found is None:
+            with _connect() as wazo:
+                resolved = wazo.resolve_tenant(tenant)
+            found = (resolved["uuid"], resolved.get("slug") or resolved["uuid"])
+        uuid, slug = found
+        given_up = journal.skip(uuid, slug, end.astimezone(zone), reason.strip())
+    click.echo(
+        f"{slug}: time before {end.astimezone(zone).isoformat()} given up "
+        f"({len(given_up)} window(s) not done: "
+        f"{', '.join(e.window.label for e in given_up) or 'none'}): {reason.strip()}"
+    )
+
+
+def _journal_tenant(journal: Journal, ref: str) -> tuple[str, str] | None:
+    for uuid, slug in journal.tenants():
+        if ref in (uuid, slug):
+            return uuid, slug
+    return None
 
 
 @export.command("setup")

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import click
 
-from ..errors import SafetyRefused, UserError
+from .. import durable
+from ..errors import InputErrors, SafetyRefused, UserError
 from ..policy.apply import (
     DEFAULT_CONCURRENCY,
     Outcome,
@@ -74,15 +73,21 @@ def _plan(wazo: Wazo, loaded: LoadedPolicy, tenant: str | None) -> Plan:
 @click.argument("policy_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @policy_option
 @click.option("--online", is_flag=True, help="Also resolve every name against the stack.")
-def validate(policy_file: Path | None, policy_path: Path | None, online: bool) -> None:
+@output_option
+def validate(policy_file: Path | None, policy_path: Path | None, online: bool, output: str) -> None:
     """Check the policy: schema and semantics offline, names too with --online.
 
     Errors are `file:line:column: message`, all of them at once. With --online, also how
     many users `defaults` and each rule select. The configuration is checked too
     (destinations, encryption). Nothing is written.
+    With --output json: {policy, valid, errors, warnings, tenants}; exit 1 when not valid.
     """
-    app().config  # noqa: B018  (loading it reports its errors)
-    loaded = _load(policy_file or policy_path)
+    config = app().config  # loading it reports its errors
+    path = policy_file or policy_path or config.policy
+    if output == "json":
+        _validate_json(path, online)
+        return
+    loaded = _load(path)
     if not online:
         _warn(loaded.warnings)
         tenants = len(loaded.policy.tenants)
@@ -98,6 +103,27 @@ def validate(policy_file: Path | None, policy_path: Path | None, online: bool) -
     )
     for line in selection_lines(loaded, desired):
         click.echo(line)
+
+
+def _validate_json(path: Path, online: bool) -> None:
+    report: dict = {"policy": str(path), "valid": False, "errors": [], "warnings": []}
+    try:
+        loaded = _load(path)
+        report["tenants"] = len(loaded.policy.tenants)
+        report["warnings"] = list(loaded.warnings)
+        if online:
+            with app().connect() as wazo:
+                plan = _plan(wazo, loaded, None)
+            report["warnings"] = list(plan.warnings)
+            report["objects_in_scope"] = plan.objects_in_scope
+        report["valid"] = True
+    except InputErrors as exc:
+        report["errors"] = list(exc.problems)
+    except UserError as exc:
+        report["errors"] = [str(exc)]
+    emit_json(report)
+    if not report["valid"]:
+        raise click.exceptions.Exit(1)
 
 
 @main.command()
@@ -263,16 +289,13 @@ def dump(tenant: str | None, output_file: Path | None) -> None:
 
 
 def _write_new(path: Path, text: str) -> None:
-    """Write through a temporary file so that a failure never leaves half a policy."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or Path("."))
+    """A failure never leaves half a policy, and an existing file is never overwritten."""
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.link(tmp, path)  # fails if `path` appeared meanwhile: never overwrite
+        durable.write_new(path, text.encode("utf-8"), 0o644)
     except FileExistsError:
         raise UserError(f"{path} already exists: remove it or choose another file") from None
-    finally:
-        os.unlink(tmp)
+    except OSError as exc:
+        raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 @main.command()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import sys
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +22,12 @@ from ..admin.recordings import (
     recordings_of_cdr,
     resolve_user,
 )
-from ..admin.window import check_window, parse_moment
 from ..errors import SafetyRefused, UserError
 from ..localzone import local_timezone
 from ..wazo.stack import Wazo
 from . import main
 from .context import app, emit_json, is_tty, output_option, table
+from .moments import MOMENT, aware, ordered
 
 CSV_COLUMNS = (
     "cdr_id",
@@ -61,13 +61,13 @@ def _selection_options(*, listing: bool) -> Callable[[Callable], Callable]:
             click.option(
                 "--from",
                 "from_",
-                metavar="ISO",
+                type=MOMENT,
                 help="Start of the window, inclusive (date or date-time; no offset: local time)."
                 + (" [default: 7 days before --until]" if listing else ""),
             ),
             click.option(
                 "--until",
-                metavar="ISO",
+                type=MOMENT,
                 help="End of the window, exclusive. [default: now]",
             ),
             click.option("--tenant", help="Tenant uuid, slug or name [default: every tenant]."),
@@ -101,17 +101,17 @@ def _query(
     wazo: Wazo,
     zone: tzinfo,
     *,
-    from_: str | None,
-    until: str | None,
+    from_: datetime | date | None,
+    until: datetime | date | None,
     tenant: str | None,
     user_ref: str | None,
     direction: str | None,
     span_days: int,
     page_size: int,
 ) -> RecordingQuery:
-    end = parse_moment(until, zone, option="--until") if until else datetime.now(zone)
-    start = parse_moment(from_, zone, option="--from") if from_ else end - timedelta(days=7)
-    check_window(start, end)
+    end = aware(until, zone, "--until") if until is not None else datetime.now(zone)
+    start = aware(from_, zone, "--from") if from_ is not None else end - timedelta(days=7)
+    ordered(start, end)
     tenant_uuid = wazo.resolve_tenant(tenant)["uuid"] if tenant else None
     user_uuid = resolve_user(wazo, user_ref, tenant_uuid=tenant_uuid)["uuid"] if user_ref else None
     return RecordingQuery(

@@ -5,9 +5,11 @@ from __future__ import annotations
 import click
 
 from ..admin import retention as model
+from ..retention_rule import MAX_DAYS
 from . import main
 from .context import app, emit_json, output_option
 
+DAYS = click.IntRange(0, MAX_DAYS)  # retention_rule: a century at most
 tenant_option = click.option(
     "--tenant", help="Tenant uuid, slug or name [default: the token's tenant]."
 )
@@ -38,9 +40,13 @@ def show_command(tenant: str | None, output: str) -> None:
 
 @retention.command("set")
 @tenant_option
-@click.option("--cdr-days", type=click.IntRange(min=0), help="Days CDRs are kept.")
-@click.option("--recording-days", type=click.IntRange(min=0), help="Days recordings are kept.")
-@click.option("--export-days", type=click.IntRange(min=0), help="Days export archives are kept.")
+@click.option("--cdr-days", type=click.IntRange(0, MAX_DAYS), help="Days CDRs are kept.")
+@click.option(
+    "--recording-days", type=click.IntRange(0, MAX_DAYS), help="Days recordings are kept."
+)
+@click.option(
+    "--export-days", type=click.IntRange(0, MAX_DAYS), help="Days export archives are kept."
+)
 @output_option
 def set_command(
     tenant: str | None,

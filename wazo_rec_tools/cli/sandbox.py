@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
 import tempfile
 import threading
@@ -11,8 +10,10 @@ from pathlib import Path
 
 import click
 
+from .. import durable
 from ..sandbox import DEFAULT_BASE_PORT, LAYOUTS, Costs, Sandbox, SeedSpec
 from ..sandbox.tls import generate as generate_tls
+from ..sandbox.tour import TOUR_POLICY
 from . import main
 
 
@@ -20,18 +21,18 @@ def write_password_file(directory: Path) -> Path:
     """The seeded users' password, in a 0600 file."""
     directory.mkdir(parents=True, exist_ok=True)
     password = directory / "password"
-    fd = os.open(password, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as out:
-        out.write(Sandbox.ADMIN_PASSWORD + "\n")
-    os.chmod(password, 0o600)
+    durable.replace(password, (Sandbox.ADMIN_PASSWORD + "\n").encode(), 0o600)
     return password
 
 
 def write_client_files(sandbox: Sandbox, directory: Path) -> Path:
-    """A config (and its 0600 password file) that points the tool at `sandbox`."""
+    """A config (and its 0600 password file) that points the tool at `sandbox`, and the
+    tour's policy (`policy.example.yml`, whose names the sandbox has) unless one is there."""
     write_password_file(directory)
+    with contextlib.suppress(FileExistsError):  # a policy already there is the user's
+        durable.write_new(directory / "policy.yml", TOUR_POLICY.encode(), 0o644)
     config = directory / "config.yml"
-    config.write_text(
+    text = (
         "# Points wazo-rec-tools at a local sandbox stack.\n"
         f"stack:\n  url: {sandbox.url}\n"
         + (f"  verify_certificate: {sandbox.tls.ca}\n" if sandbox.tls else "")
@@ -42,6 +43,7 @@ def write_client_files(sandbox: Sandbox, directory: Path) -> Path:
         + str(directory / "archives")
         + "]\n"
     )
+    durable.replace(config, text.encode(), 0o644)
     return config
 
 

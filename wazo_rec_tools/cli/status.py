@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import click
 
 from .. import permissions, secrets
@@ -30,7 +32,16 @@ def _probe(wazo: Wazo, service: str) -> tuple[bool, str]:
 @output_option
 def status(output: str) -> None:
     """Reachability of each service, the token, and the ACLs the jobs need."""
-    report: dict = {"services": {}, "token": None, "missing_acl": {}}
+    config = app().config
+    report: dict = {
+        "config": {
+            "path": str(config.path or config.searched),
+            "found": config.path is not None,
+        },
+        "services": {},
+        "token": None,
+        "missing_acl": {},
+    }
     wazo = app().wazo(retries=0)
     try:
         for service in ("auth", "confd", "call-logd", "calld"):
@@ -66,15 +77,33 @@ def _check_token(unauthenticated: Wazo) -> tuple[dict, Wazo]:
         "refresh token" if wazo.tokens.__class__.__name__ == "RefreshTokens" else "password"
     )
     info = wazo.tokens.info
+    config = app().config
     return (
         {
             "ok": True,
             "credential": credential,
+            # whose token the jobs run with: a refresh token belongs to whoever minted it
+            "user_uuid": info.get("auth_id"),
+            "username": config.auth.username if credential == "password" else None,
+            "client_id": config.auth.client_id if credential == "refresh token" else None,
             "tenant_uuid": (info.get("metadata") or {}).get("tenant_uuid"),
-            "expires_at": info.get("utc_expires_at"),
+            "expires_at": utc_with_offset(info.get("utc_expires_at")),
         },
         wazo,
     )
+
+
+def utc_with_offset(text: str | None) -> str | None:
+    """auth.md: `utc_expires_at` is UTC without an offset; say so in the value itself."""
+    if not text:
+        return text
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def _missing_acl(wazo: Wazo, credential: str) -> dict[str, list[str]]:
@@ -94,6 +123,12 @@ def _missing_acl(wazo: Wazo, credential: str) -> dict[str, list[str]]:
 
 
 def _print(report: dict) -> None:
+    if not report["config"]["found"]:
+        # without a file the built-in defaults apply: say so before four services "DOWN"
+        click.echo(
+            f"config     {report['config']['path']} not found: built-in defaults (the stack "
+            "on 127.0.0.1); give -c FILE or set WAZO_REC_CONFIG"
+        )
     for service, state in report["services"].items():
         mark = "up  " if state["up"] else "DOWN"
         click.echo(f"{service:<10} {mark}  {state['detail']}")
@@ -103,9 +138,12 @@ def _print(report: dict) -> None:
     elif not token["ok"]:
         click.echo(f"token      FAILED  {token['error']}")
     else:
+        who = f"user {token['username'] or token['user_uuid']}"
+        if token["client_id"]:
+            who = f"user {token['user_uuid']}, client id {token['client_id']}"
         click.echo(
-            f"token      ok    {token['credential']}, tenant {token['tenant_uuid']}, "
-            f"expires {token['expires_at']} UTC"
+            f"token      ok    {token['credential']} of {who}, tenant {token['tenant_uuid']}, "
+            f"expires {token['expires_at']}"
         )
     for job, missing in report["missing_acl"].items():
         if missing:

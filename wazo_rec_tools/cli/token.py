@@ -29,7 +29,7 @@ def token() -> None:
     "-o",
     "--output-file",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Where to write it [default: auth.refresh_token_file].",
+    help="Where to write it (created with mode 0600).",
 )
 @click.option("--print", "print_", is_flag=True, help="Also print the token on stdout.")
 @click.option("--force", is_flag=True, help="Replace a file that holds another value.")
@@ -38,31 +38,42 @@ def create_command(
     client_id: str | None, output_file: Path | None, print_: bool, force: bool, output: str
 ) -> None:
     """Log in (auth.username and its password, or a prompt) and write the user's refresh
-    token for the client id to a file created with mode 0600.
+    token for the client id to -o FILE (mode 0600), or print it with --print.
 
     \b
     wazo-auth keeps one refresh token per user and client id: running this again gives the
     same token. A file holding another value is not replaced without --force.
+    auth.refresh_token_file is the export service account's (`export setup` writes it):
+    it is written only when -o names it.
     """
     config = app().config
     client_id = client_id or config.auth.client_id
-    path = output_file or config.auth.refresh_token_file
+    if output_file is None and not print_:
+        raise click.UsageError(
+            "say where the token goes: -o FILE, or --print (auth.refresh_token_file is the "
+            "export service account's token, written by `wazo-rec export setup`)"
+        )
     username, password = _credentials(config)
     with app().wazo() as wazo:
         refresh = wazo.auth.create_refresh_token(
             username=username, password=password, client_id=client_id
         )
-    written = secrets.write_token_file(path, refresh, force=force)
+    written = None
+    if output_file is not None:
+        written = secrets.write_token_file(output_file, refresh, force=force)
     if output == "json":
         report = {
             "client_id": client_id,
             "username": username,
-            "file": str(written.path),
-            "status": written.status,
+            "file": str(written.path) if written else None,
+            "status": written.status if written else "printed",
         }
         if print_:
             report["refresh_token"] = refresh
         emit_json(report)
+        return
+    if written is None:
+        click.echo(refresh)
         return
     what = {
         secrets.WRITTEN: "written to",

@@ -102,6 +102,13 @@ class Store(ABC):
         """Drop an unfinished upload of `key`, if this kind keeps any (multipart uploads)."""
         uploads.forget(self.url, key)
 
+    def sweep(self) -> list[str]:
+        """Remove what interrupted deliveries left (temporary names); their locations.
+
+        Kinds whose unfinished uploads are invisible and expire (S3 multipart, journaled and
+        resumed; GCS sessions; Azure uncommitted blocks) have nothing to sweep."""
+        return []
+
     def is_transient(self, exc: BaseException) -> bool:
         """Whether `exc` may go away by trying again."""
         return isinstance(exc, Transient | TimeoutError | ConnectionError)
@@ -246,6 +253,13 @@ class Destination:
         finally:
             probe.remove()
 
+    def sweep(self) -> list[str]:
+        """Remove the temporary objects an interrupted delivery left; their locations."""
+        try:
+            return self._call("clean up", "", self.store.sweep)
+        except DestinationError:
+            return []  # unreachable now: the delivery that follows says so, in its own line
+
     def close(self) -> None:
         self.store.close()
 
@@ -271,7 +285,8 @@ class Destination:
             delay = next(delays, None) if transient else None
             if delay is None:
                 hint = " (gave up after retries; the next run tries again)" if transient else ""
-                error = DestinationError(f"{self.location(key)}: cannot {what}: {reason}{hint}")
+                where = self.location(key) if key else self.url
+                error = DestinationError(f"{where}: cannot {what}: {reason}{hint}")
                 error.reason = reason
                 raise error
             self.sleep(delay)

@@ -1,22 +1,19 @@
 """`file:///path`: a directory on this host (or a mount).
 
-Written to a temporary name, fsynced, then hard-linked into place, which fails rather than
-replace a file that appeared meanwhile.
+Written with `durable.write_new`: a temporary name, fsynced, then hard-linked into place,
+which fails rather than replace a file that appeared meanwhile.
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from pydantic import field_validator
 
-from ..durable import CHUNK, fsync_dir, sha256_of
+from ..durable import CHUNK, fsync_dir, sha256_of, temp_names, write_new
 from .base import AlreadyThere, Found, Source, Store
 from .entries import Options as _Options
 from .uploads import UploadLog
@@ -66,28 +63,24 @@ class FileStore(Store):
 
     def create(self, key: str, source: Source, uploads: UploadLog) -> None:
         target = self._path(key)
+        # a run killed after the link, or mid-copy, leaves a temporary name behind
+        with contextlib.suppress(OSError):
+            for leftover in temp_names(target):
+                leftover.unlink()
         _makedirs(target.parent)
-        temp = target.with_name(f".{target.name}.tmp")  # runs are serialised by the lock
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
         try:
-            _copy(source.path, temp)
-            try:
-                os.link(temp, target)
-            except FileExistsError:
-                raise AlreadyThere() from None
-            except OSError as exc:
-                if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EXDEV):
-                    raise
-                # no hard links here (some network or FAT file systems): rename, after one
-                # more check that nothing took the name
-                if target.exists():
-                    raise AlreadyThere() from None
-                os.rename(temp, target)
-        finally:
+            write_new(target, source.path, FILE_MODE)
+        except FileExistsError:
+            raise AlreadyThere() from None
+
+    def sweep(self) -> list[str]:
+        """Temporary copies (`<tenant>/<year>/.<name>.*.tmp`) left by a killed run."""
+        removed = []
+        for leftover in self.root.glob("*/*/.*.tmp"):
             with contextlib.suppress(FileNotFoundError):
-                temp.unlink()
-        fsync_dir(target.parent)
+                leftover.unlink()
+                removed.append(leftover.as_uri())
+        return removed
 
     def remove(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
@@ -111,24 +104,6 @@ def _makedirs(path: Path) -> None:
         with contextlib.suppress(FileExistsError):
             directory.mkdir(mode=DIR_MODE)
         fsync_dir(directory.parent)
-
-
-def _copy(source: Path, temp: Path) -> None:
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE)
-    with open(fd, "wb") as out, open(source, "rb") as src:
-        try:
-            # in-kernel copy: an archive of a few GB never passes through this process
-            while os.copy_file_range(src.fileno(), out.fileno(), 64 * CHUNK):
-                pass
-        except OSError as exc:
-            if exc.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
-                raise
-            src.seek(0)
-            out.seek(0)
-            out.truncate()
-            shutil.copyfileobj(src, out, CHUNK)
-        out.flush()
-        os.fsync(out.fileno())
 
 
 def open_store(options: Options, credentials: object) -> FileStore:

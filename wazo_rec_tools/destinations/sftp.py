@@ -226,6 +226,22 @@ class SftpStore(Store):
 
         self._call(go)
 
+    def sweep(self) -> list[str]:
+        """Temporary names (`<tenant>/<year>/.<name>.part`) left by a killed upload."""
+
+        async def go() -> list[str]:
+            sftp = await self._client()
+            if not await sftp.isdir(self.root):
+                return []
+            found = await sftp.glob(posixpath.join(self.root, "*", "*", ".*.part"))
+            for path in found:
+                await sftp.remove(path)
+            return found
+
+        port = f":{self.port}" if self.port != 22 else ""
+        removed = self._call(go)
+        return [f"sftp://{self.username}@{self.host}{port}{path}" for path in removed]
+
     def remove(self, key: str) -> None:
         async def go() -> None:
             sftp = await self._client()

@@ -21,19 +21,37 @@ from ..jobs.lock import RunLocked as RunLocked
 from ..jobs.state import DB_NAME, StateError, open_state
 from .windows import Window
 
-Status = Literal["launched", "ready", "downloaded", "delivered", "empty", "failed"]
-STATUSES: tuple[Status, ...] = ("launched", "ready", "downloaded", "delivered", "empty", "failed")
+Status = Literal[
+    "planned", "launched", "ready", "downloaded", "delivered", "empty", "failed", "skipped"
+]
+STATUSES: tuple[Status, ...] = (
+    "planned",
+    "launched",
+    "ready",
+    "downloaded",
+    "delivered",
+    "empty",
+    "failed",
+    "skipped",
+)
 DONE: frozenset[str] = frozenset({"delivered", "empty"})
+# Not to be worked on again: done, or given up by `export skip`.
+SETTLED: frozenset[str] = DONE | {"skipped"}
+_SETTLED_SQL = "('delivered', 'empty', 'skipped')"
 
-# Which status may follow which; None is "no row yet".
+# Which status may follow which; None is "no row yet". `planned` is the intent, journaled
+# before the POST: a launch refused or dropped leaves it, and the next run launches again.
 _NEXT: dict[str | None, frozenset[str]] = {
-    None: frozenset({"launched", "empty", "failed"}),
-    "launched": frozenset({"launched", "ready", "failed"}),
-    "ready": frozenset({"downloaded", "failed"}),
-    "downloaded": frozenset({"delivered", "failed"}),
-    "failed": frozenset({"launched", "empty", "failed", "delivered"}),
+    None: frozenset({"planned"}),
+    "planned": frozenset({"planned", "launched", "empty", "failed", "skipped"}),
+    "launched": frozenset({"launched", "ready", "failed", "skipped"}),
+    "ready": frozenset({"downloaded", "failed", "skipped"}),
+    # downloaded -> downloaded: a spooled archive that no longer matches is downloaded again
+    "downloaded": frozenset({"downloaded", "delivered", "failed", "skipped"}),
+    "failed": frozenset({"planned", "failed", "downloaded", "delivered", "skipped"}),
     "delivered": frozenset(),
     "empty": frozenset(),
+    "skipped": frozenset(),
 }
 
 LOCK_JOB = "export"
@@ -79,6 +97,10 @@ class Entry:
     def done(self) -> bool:
         return self.status in DONE
 
+    @property
+    def settled(self) -> bool:
+        return self.status in SETTLED
+
     def as_dict(self) -> dict:
         return {
             "tenant_uuid": self.tenant_uuid,
@@ -100,6 +122,28 @@ class Entry:
             "updated_at": self.updated_at,
             "launched_at": self.launched_at,
             "delivered_at": self.delivered_at,
+        }
+
+
+@dataclass(frozen=True)
+class Skip:
+    """Time an admin gave up with `export skip`: everything of the tenant before `until`."""
+
+    tenant_uuid: str
+    tenant_slug: str
+    until: str
+    reason: str
+    windows: int  # rows not done that it marked skipped
+    created_at: str
+
+    def as_dict(self) -> dict:
+        return {
+            "tenant_uuid": self.tenant_uuid,
+            "tenant_slug": self.tenant_slug,
+            "until": self.until,
+            "reason": self.reason,
+            "windows": self.windows,
+            "created_at": self.created_at,
         }
 
 
@@ -163,17 +207,21 @@ class Journal:
         sql += " ORDER BY tenant_slug, from_utc, until_utc"
         return [_entry(row) for row in self.conn.execute(sql, args)]
 
-    def done_until(self, tenant_uuid: str) -> datetime | None:
-        """The end of the latest scheduled window done for the tenant (one-off ones do not
-        move the schedule)."""
-        row = self.conn.execute(
-            "SELECT MAX(until_utc) FROM windows WHERE tenant_uuid=? AND kind != 'adhoc' "
-            "AND status IN ('delivered', 'empty')",
+    def covered(self, tenant_uuid: str) -> list[tuple[datetime, datetime]]:
+        """The scheduled windows the journal holds for the tenant, whatever their status: each
+        is either done or retried through its row (one-off windows do not move the schedule)."""
+        rows = self.conn.execute(
+            "SELECT from_utc, until_utc FROM windows WHERE tenant_uuid=? AND kind != 'adhoc'",
             (tenant_uuid,),
+        )
+        return [(_utc(r[0]), _utc(r[1])) for r in rows]
+
+    def given_up_until(self, tenant_uuid: str) -> datetime | None:
+        """The end of the latest `export skip` of the tenant."""
+        row = self.conn.execute(
+            "SELECT MAX(until_utc) FROM skips WHERE tenant_uuid=?", (tenant_uuid,)
         ).fetchone()
-        if row[0] is None:
-            return None
-        return datetime.strptime(row[0], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        return _utc(row[0]) if row[0] is not None else None
 
     def done_keys(self, tenant_uuid: str) -> set[tuple[str, str]]:
         rows = self.conn.execute(
@@ -184,15 +232,92 @@ class Journal:
         return {(r[0], r[1]) for r in rows}
 
     def unfinished(self, tenant_uuid: str) -> list[Entry]:
-        """Rows not done, oldest first: launched, ready, downloaded and failed ones."""
+        """Rows still to work on, oldest first: planned, launched, ready, downloaded, failed."""
         rows = self.conn.execute(
-            "SELECT * FROM windows WHERE tenant_uuid=? AND status NOT IN ('delivered', 'empty') "
+            f"SELECT * FROM windows WHERE tenant_uuid=? AND status NOT IN {_SETTLED_SQL} "
             "ORDER BY from_utc, until_utc",
             (tenant_uuid,),
         )
         return [_entry(row) for row in rows]
 
+    def tenants(self) -> list[tuple[str, str]]:
+        """(uuid, slug) of every tenant the journal knows, by slug."""
+        rows = self.conn.execute(
+            "SELECT tenant_uuid, MAX(tenant_slug) FROM ("
+            "SELECT tenant_uuid, tenant_slug FROM windows UNION "
+            "SELECT tenant_uuid, tenant_slug FROM skips) GROUP BY tenant_uuid ORDER BY 2"
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    def skips(self, tenant_uuid: str | None = None) -> list[Skip]:
+        sql = "SELECT * FROM skips"
+        args: tuple = ()
+        if tenant_uuid is not None:
+            sql += " WHERE tenant_uuid=?"
+            args = (tenant_uuid,)
+        rows = self.conn.execute(sql + " ORDER BY tenant_slug, until_utc", args)
+        return [
+            Skip(
+                r["tenant_uuid"],
+                r["tenant_slug"],
+                r["until_text"],
+                r["reason"],
+                r["windows"],
+                r["created_at"],
+            )
+            for r in rows
+        ]
+
     # -- state changes -------------------------------------------------------------------
+
+    def mark_planned(self, tenant_uuid: str, tenant_slug: str, windows: list[Window]) -> None:
+        """Journal the intent to launch these windows, in one transaction, before any POST: a
+        launch refused or dropped leaves a row that the next run launches again."""
+        now = _now()
+        with self._transaction() as conn:
+            for window in windows:
+                current = self._get(conn, tenant_uuid, window)
+                if current is not None and current.status == "planned":
+                    continue
+                self._write(conn, current, tenant_uuid, tenant_slug, window, "planned", now, {})
+
+    def skip(self, tenant_uuid: str, tenant_slug: str, until: datetime, reason: str) -> list[Entry]:
+        """Give up the tenant's time before `until`: journaled with its reason; the rows not
+        done that end by then are marked skipped. Returns those rows."""
+        now = _now()
+        until_utc = until.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        with self._transaction() as conn:
+            rows = conn.execute(
+                f"SELECT * FROM windows WHERE tenant_uuid=? AND status NOT IN {_SETTLED_SQL} "
+                "AND until_utc <= ? ORDER BY from_utc",
+                (tenant_uuid, until_utc),
+            ).fetchall()
+            given_up = [_entry(row) for row in rows]
+            for entry in given_up:
+                self._write(
+                    conn,
+                    entry,
+                    tenant_uuid,
+                    None,
+                    entry.window,
+                    "skipped",
+                    now,
+                    {"last_error": f"given up: {reason}"},
+                )
+            conn.execute(
+                "INSERT OR REPLACE INTO skips (tenant_uuid, until_utc, tenant_slug, until_text, "
+                "reason, windows, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    tenant_uuid,
+                    until_utc,
+                    tenant_slug,
+                    until.isoformat(),
+                    reason,
+                    len(given_up),
+                    now,
+                ),
+            )
+        return given_up
 
     def mark_launched(
         self, tenant_uuid: str, tenant_slug: str, window: Window, export_uuid: str
@@ -256,9 +381,17 @@ class Journal:
         )
 
     def mark_failed(
-        self, tenant_uuid: str, tenant_slug: str | None, window: Window, error: str
+        self,
+        tenant_uuid: str,
+        tenant_slug: str | None,
+        window: Window,
+        error: str,
+        *,
+        forget_spool: bool = False,
     ) -> Entry:
-        return self._change(tenant_uuid, tenant_slug, window, "failed", last_error=error)
+        """`forget_spool`: the spooled archive cannot be had again from its export either."""
+        spool = {"archive_path": None, "manifest_path": None} if forget_spool else {}
+        return self._change(tenant_uuid, tenant_slug, window, "failed", last_error=error, **spool)
 
     def note_error(self, tenant_uuid: str, window: Window, error: str) -> None:
         """A transient problem (stack unreachable...): the status stays, the next run resumes."""
@@ -283,44 +416,59 @@ class Journal:
         now = _now()
         with self._transaction() as conn:
             current = self._get(conn, tenant_uuid, window)
-            before = current.status if current is not None else None
-            if status not in _NEXT[before]:
-                raise JournalError(
-                    f"journal: {tenant_slug or tenant_uuid} {window}: "
-                    f"cannot go from {before or 'nothing'} to {status}"
-                )
-            values = dict(columns, status=status, updated_at=now)
+            values = dict(columns)
             if _attempt:
                 values["attempts"] = (current.attempts if current else 0) + 1
-            if tenant_slug is not None:
-                values["tenant_slug"] = tenant_slug
-            if current is None:
-                from_utc, until_utc = window.key
-                values.update(
-                    tenant_uuid=tenant_uuid,
-                    from_utc=from_utc,
-                    until_utc=until_utc,
-                    tenant_slug=tenant_slug or tenant_uuid,
-                    window_from=window.start.isoformat(),
-                    window_until=window.end.isoformat(),
-                    kind=window.kind,
-                    created_at=now,
-                )
-                names = ", ".join(values)
-                marks = ", ".join("?" for _ in values)
-                conn.execute(
-                    f"INSERT INTO windows ({names}) VALUES ({marks})", tuple(values.values())
-                )
-            else:
-                sets = ", ".join(f"{name}=?" for name in values)
-                from_utc, until_utc = window.key
-                conn.execute(
-                    f"UPDATE windows SET {sets} WHERE tenant_uuid=? AND from_utc=? AND until_utc=?",
-                    (*values.values(), tenant_uuid, from_utc, until_utc),
-                )
+            self._write(conn, current, tenant_uuid, tenant_slug, window, status, now, values)
             entry = self._get(conn, tenant_uuid, window)
         assert entry is not None
         return entry
+
+    def _write(
+        self,
+        conn: sqlite3.Connection,
+        current: Entry | None,
+        tenant_uuid: str,
+        tenant_slug: str | None,
+        window: Window,
+        status: Status,
+        now: str,
+        columns: dict[str, object],
+    ) -> None:
+        before = current.status if current is not None else None
+        if status not in _NEXT[before]:
+            raise JournalError(
+                f"journal: {tenant_slug or tenant_uuid} {window}: "
+                f"cannot go from {before or 'nothing'} to {status}"
+            )
+        values = dict(columns, status=status, updated_at=now)
+        if tenant_slug is not None:
+            values["tenant_slug"] = tenant_slug
+        from_utc, until_utc = window.key
+        if current is None:
+            values.update(
+                tenant_uuid=tenant_uuid,
+                from_utc=from_utc,
+                until_utc=until_utc,
+                tenant_slug=tenant_slug or tenant_uuid,
+                window_from=window.start.isoformat(),
+                window_until=window.end.isoformat(),
+                kind=window.kind,
+                created_at=now,
+            )
+            names = ", ".join(values)
+            marks = ", ".join("?" for _ in values)
+            conn.execute(f"INSERT INTO windows ({names}) VALUES ({marks})", tuple(values.values()))
+        else:
+            sets = ", ".join(f"{name}=?" for name in values)
+            conn.execute(
+                f"UPDATE windows SET {sets} WHERE tenant_uuid=? AND from_utc=? AND until_utc=?",
+                (*values.values(), tenant_uuid, from_utc, until_utc),
+            )
+
+
+def _utc(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
 def _entry(row: sqlite3.Row) -> Entry:

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Literal
 
+from ..moments import MomentError, check_order, first_instant, in_zone
+
 Schedule = Literal["weekly", "daily"]
 Kind = Literal["weekly", "daily", "adhoc"]
-
-_SKIPPED_COUNT_LIMIT = 100_000  # windows counted when reporting a gap older than catch_up
 
 
 @dataclass(frozen=True)
@@ -53,9 +53,8 @@ class Window:
 
     @property
     def label(self) -> str:
-        """`2026-03-23_2026-03-30`: local dates (times too for a one-off bound off midnight)."""
-        if self.kind != "adhoc":
-            return f"{self.start:%Y-%m-%d}_{self.end:%Y-%m-%d}"
+        """`2026-03-23_2026-03-30`: local dates (times too for a bound off midnight: a one-off
+        window, or the first one after a change of zone or schedule)."""
         return f"{_bound_label(self.start)}_{_bound_label(self.end)}"
 
     def __str__(self) -> str:
@@ -74,13 +73,8 @@ def _bound_label(moment: datetime) -> str:
 
 
 def local_midnight(day: date, zone: tzinfo) -> datetime:
-    """The first instant of `day` in `zone`.
-
-    Where midnight falls in a DST gap, fold=0 picks the offset in force before the change,
-    which lands on the instant the day really starts (PEP 495).
-    """
-    naive = datetime.combine(day, time(0))
-    return naive.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
+    """The first instant of `day` in `zone` (see `moments.first_instant`)."""
+    return first_instant(day, zone)
 
 
 def _period_start(day: date, schedule: Schedule) -> date:
@@ -114,11 +108,32 @@ def previous(window: Window, zone: tzinfo) -> Window:
 
 @dataclass(frozen=True)
 class DueWindows:
-    """The windows to export, oldest first, and what catch_up left out."""
+    """The scheduled windows to export, oldest first."""
 
     windows: list[Window]
-    skipped: int = 0  # complete windows after the last done one but older than catch_up
-    first_skipped: Window | None = None
+
+
+def next_boundary(moment: datetime, schedule: Schedule, zone: tzinfo) -> datetime:
+    """The first scheduled window bound strictly after `moment`."""
+    return window_at(moment.astimezone(zone).date(), schedule, zone).end
+
+
+def windows_between(
+    start: datetime, end: datetime, schedule: Schedule, zone: tzinfo
+) -> list[Window]:
+    """Consecutive scheduled windows tiling [start, end) exactly: the first starts at `start`
+    and the last ends at `end`, even off a bound of the schedule (a change of zone or schedule,
+    a skip), so that no moment falls between two windows."""
+    windows = []
+    cursor = start.astimezone(zone)
+    end_utc = end.astimezone(UTC)
+    while cursor.astimezone(UTC) < end_utc:
+        upper = next_boundary(cursor, schedule, zone)
+        if upper.astimezone(UTC) > end_utc:
+            upper = end.astimezone(zone)
+        windows.append(Window(cursor, upper, kind=schedule))
+        cursor = upper
+    return windows
 
 
 def due_windows(
@@ -126,67 +141,69 @@ def due_windows(
     schedule: Schedule,
     zone: tzinfo,
     catch_up: int,
-    done_until: datetime | None,
-    done: Iterable[tuple[str, str]] = (),
+    covered: Iterable[tuple[datetime, datetime]] = (),
+    given_up_until: datetime | None = None,
 ) -> DueWindows:
-    """The complete windows since `done_until` (the end of the last window done) among the
-    latest `catch_up` ones; windows whose key is in `done` are left out."""
+    """The windows due at `now` for one tenant.
+
+    `covered` is the journal's scheduled windows, whatever their status (a window not done is
+    retried by its own row), and `given_up_until` the latest `export skip`. With neither, this
+    is the first run: the latest `catch_up` complete windows. After that every moment from the
+    start of the journal to the last complete bound is due unless covered: the holes between
+    rows and the time since the last one.
+    """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     if catch_up < 1:
         raise ValueError("catch_up must be at least 1")
-    done_keys = set(done)
-    window = last_complete(now, schedule, zone)
-    picked: list[Window] = []
-    for _ in range(catch_up):
-        if done_until is not None and window.start_utc < done_until.astimezone(UTC):
-            break
-        if window.key not in done_keys:
-            picked.append(window)
-        window = previous(window, zone)
-    skipped = 0
-    first_skipped = None
-    if done_until is not None:
-        while window.start_utc >= done_until.astimezone(UTC) and skipped < _SKIPPED_COUNT_LIMIT:
-            if window.key not in done_keys:
-                skipped += 1
-                first_skipped = window
+    intervals = sorted((s.astimezone(UTC), e.astimezone(UTC)) for s, e in covered)
+    horizon = last_complete(now, schedule, zone).end.astimezone(UTC)
+    if not intervals and given_up_until is None:
+        window = last_complete(now, schedule, zone)
+        picked = [window]
+        for _ in range(catch_up - 1):
             window = previous(window, zone)
-    picked.reverse()
-    return DueWindows(picked, skipped, first_skipped)
+            picked.append(window)
+        picked.reverse()
+        return DueWindows(picked)
+    # the journal starts at its first window; a skip covers everything before its end (one
+    # before the first window changes nothing, one on an empty journal is where it starts)
+    origin = min((s for s, _ in intervals), default=None)
+    if given_up_until is not None:
+        until = given_up_until.astimezone(UTC)
+        origin = until if origin is None else origin
+        if until > origin:
+            intervals.append((origin, until))
+            intervals.sort()
+    assert origin is not None
+    cursor = origin
+    gaps: list[tuple[datetime, datetime]] = []
+    for start, end in intervals:
+        if start > cursor:
+            gaps.append((cursor, start))
+        cursor = max(cursor, end)
+    if cursor < horizon:
+        gaps.append((cursor, horizon))
+    due: list[Window] = []
+    for start, end in gaps:
+        due.extend(windows_between(start, end, schedule, zone))
+    return DueWindows(due)
 
 
-def adhoc_window(start: datetime, end: datetime, now: datetime, zone: tzinfo) -> Window:
-    """A one-off window from --from/--until; naive bounds are read in `zone`.
+def adhoc_window(
+    start: datetime | date, end: datetime | date, now: datetime, zone: tzinfo
+) -> Window:
+    """A one-off window from two moments (`moments.parse_moment`), read in `zone`.
 
     A window that has not ended yet is refused: its archive would miss later calls and the
     journal would call it done.
     """
-    start = _aware(start, zone)
-    end = _aware(end, zone)
-    if end.astimezone(UTC) <= start.astimezone(UTC):
-        raise ValueError(f"--until ({end.isoformat()}) must be after --from ({start.isoformat()})")
+    start = in_zone(start, zone)
+    end = in_zone(end, zone)
+    check_order(start, end)
     if end.astimezone(UTC) > now.astimezone(UTC):
-        raise ValueError(
+        raise MomentError(
             f"the window {start.isoformat()} .. {end.isoformat()} has not ended yet; "
             "only complete windows are exported"
         )
     return Window(start.astimezone(zone), end.astimezone(zone), kind="adhoc")
-
-
-def _aware(moment: datetime, zone: tzinfo) -> datetime:
-    if moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
-
-
-def parse_bound(text: str) -> datetime:
-    """An ISO date or date-time from the command line (a bare date means its midnight)."""
-    try:
-        if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), time(0))
-        return datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError(
-            f"not an ISO date or date-time: {text!r} (e.g. 2026-03-23 or 2026-03-23T00:00+01:00)"
-        ) from None

@@ -40,6 +40,13 @@ class JobLock:
         make_state_dir(self.path.parent)
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o640)
+        except PermissionError:
+            from .folders import not_writable
+
+            target = self.path if self.path.exists() else self.path.parent
+            raise not_writable(
+                target, "the lock file" if target == self.path else "the state directory"
+            ) from None
         except OSError as exc:
             raise StateError(
                 f"cannot open the lock file {self.path}: {exc.strerror} "

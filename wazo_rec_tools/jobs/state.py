@@ -74,10 +74,26 @@ CREATE TABLE IF NOT EXISTS windows (
 )
 """
 
+# A window's intent is journaled before its POST (status `planned`), and time an admin gives up
+# (`export skip`) is kept with its reason; statuses are plain TEXT, so only the table is new.
+_EXPORT_SKIPS = """
+CREATE TABLE IF NOT EXISTS skips (
+    tenant_uuid   TEXT NOT NULL,
+    until_utc     TEXT NOT NULL,
+    tenant_slug   TEXT NOT NULL,
+    until_text    TEXT NOT NULL,
+    reason        TEXT NOT NULL,
+    windows       INTEGER NOT NULL DEFAULT 0,
+    created_at    TEXT NOT NULL,
+    PRIMARY KEY (tenant_uuid, until_utc)
+)
+"""
+
 # Append only: a released step is never edited, a new one takes the next version.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "export windows", _sql(_V1_EXPORT_WINDOWS)),
-    Migration(2, "destination uploads and delivered objects", _sql(UPLOADS_SQL)),
+    Migration(2, "export skips", _sql(_EXPORT_SKIPS)),
+    Migration(3, "destination uploads and delivered objects", _sql(UPLOADS_SQL)),
 )
 
 LATEST = MIGRATIONS[-1].version
@@ -87,6 +103,11 @@ def make_state_dir(path: Path) -> None:
     """Create the state directory (0750) if needed, with an error that says what to do."""
     try:
         path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+    except PermissionError:
+        from .folders import not_writable
+
+        parent = next((p for p in path.parents if p.exists()), path.parent)
+        raise not_writable(parent, f"export.state_dir {path}: its folder") from None
     except OSError as exc:
         raise StateError(
             f"cannot create export.state_dir {path}: {exc.strerror} "
@@ -101,12 +122,18 @@ def open_state(state_dir: Path, *, create: bool = True) -> sqlite3.Connection:
     and raises `StateError` when there is none; it still migrates an older file, since a
     reader of the old layout would misread it.
     """
+    from .folders import check_writable
+
     state_dir = Path(state_dir)
     path = state_dir / DB_NAME
     if create:
         make_state_dir(state_dir)
     elif not path.exists():
         raise StateError(f"no state database at {path} (no job has run yet)")
+    # a migration or a run writes: say who owns what rather than "readonly database"
+    check_writable(state_dir, "the state directory")
+    for name in (DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm"):
+        check_writable(state_dir / name, "the state database")
     if not path.exists():
         # created with the right mode from the start: the journal names recordings and tenants
         try:

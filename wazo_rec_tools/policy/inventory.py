@@ -133,6 +133,8 @@ class Retention:
     cdr_days: int | None = None
     recording_days: int | None = None
     export_days: int | None = None
+    # call-logd's default_*_days, in force for a key left unset
+    defaults: dict[str, int | None] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, int | None]:
         return {

@@ -24,6 +24,8 @@ from pydantic import (
 )
 from pydantic.json_schema import GenerateJsonSchema, SkipJsonSchema
 
+from ..retention_rule import MAX_DAYS, days_problem
+
 POLICY_VERSION = 1
 
 # confd.md §2: the five real recording fields of a user (never the synthesized call_record_enabled)
@@ -171,12 +173,17 @@ class QueuesPolicy(_Strict):
 
 
 def _days(value: int) -> int:
-    if value < 0:
-        raise ValueError(f"a number of days must be 0 or more, got {value}")
+    problem = days_problem(value)
+    if problem:
+        raise ValueError(problem)
     return value
 
 
-Days = Annotated[StrictInt, AfterValidator(_days), Field(json_schema_extra={"minimum": 0})]
+Days = Annotated[
+    StrictInt,
+    AfterValidator(_days),
+    Field(json_schema_extra={"minimum": 0, "maximum": MAX_DAYS}),
+]
 
 
 class RetentionPolicy(_Strict):

@@ -129,7 +129,10 @@ def read_inventory(
     for tenant_uuid in sorted(scope.retention):
         current = wazo.calllogd.retention(tenant=tenant_uuid)
         inventory.retention[tenant_uuid] = Retention(
-            current.get("cdr_days"), current.get("recording_days"), current.get("export_days")
+            current.get("cdr_days"),
+            current.get("recording_days"),
+            current.get("export_days"),
+            {key: current.get(f"default_{key}") for key in ("cdr_days", "recording_days")},
         )
     return inventory
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InputErrors, UserError
+from ..retention_rule import order_problem
 from .inventory import (
     CallRecordExtension,
     Group,
@@ -333,16 +334,15 @@ class _TenantScope:
     # -- retention --------------------------------------------------------------------------------
 
     def _retention(self, managed: dict[str, int], current: Retention) -> Settings:
-        effective = {**current.as_dict(), **managed}
-        cdr, recording = effective["cdr_days"], effective["recording_days"]
-        if cdr is not None and recording is not None and recording > cdr:
-            # call-logd.md §9: the PUT carries all three keys and is refused
+        # retention_rule: the values in force after the PUT (call-logd.md §9: it carries all
+        # three keys), an unset one at its default; the same rule as `retention set`
+        problem = order_problem({**current.as_dict(), **managed}, current.defaults)
+        if problem:
             key = "recording_days" if "recording_days" in managed else "cdr_days"
-            other = "cdr_days" if key == "recording_days" else "recording_days"
             self.error(
                 ("retention", key),
-                f"recording_days {recording} would exceed cdr_days {cdr}, given the current "
-                f"{other} of tenant {self.tenant.display!r} (call-logd refuses it): set both",
+                f"{problem} (tenant {self.tenant.display!r}, values after the change; "
+                "call-logd refuses it): set both",
             )
         return {k: (v, "retention") for k, v in managed.items()}
 
@@ -388,8 +388,10 @@ class _UserIndex:
                 self.exact.setdefault(value, set()).add(i)
 
     def matching(self, pattern: str) -> set[int]:
+        """An exact name always matches itself first (a user `bob[1]` is matched by
+        `bob[1]`); only a pattern naming nobody exactly is a glob (docs/policy.md)."""
         lowered = pattern.lower()
-        if not is_glob(pattern):
+        if lowered in self.exact or not is_glob(pattern):
             return set(self.exact.get(lowered, ()))
         regex = re.compile(fnmatch.translate(lowered))
         return {i for i, names in enumerate(self.identities) if any(map(regex.match, names))}

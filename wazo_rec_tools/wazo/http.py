@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -23,6 +22,7 @@ import ijson
 import requests
 import urllib3
 
+from .. import durable
 from ..errors import UserError
 
 if TYPE_CHECKING:
@@ -366,9 +366,10 @@ class HttpClient:
         tenant: str | None = None,
         progress: Any = None,
     ) -> Download:
-        """Stream a body to `dest` (never whole in memory), fsync it, return size and sha256.
+        """Stream a body into `dest` (never whole in memory), return size and sha256.
 
-        A stream cut half-way is fetched again from the start (GET is idempotent).
+        `dest` appears only complete and fsynced (`durable.stream_into`: `<dest>.part` until
+        then). A stream cut half-way is fetched again from the start (GET is idempotent).
         """
         for attempt in range(1, self.retries + 2):
             response = self.request(
@@ -378,16 +379,26 @@ class HttpClient:
             size = 0
             try:
                 # recordings are personal data: files start private (0600), callers may widen
-                fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-                with response, os.fdopen(fd, "wb") as out:
+                with response, durable.stream_into(dest, 0o600) as out:
                     for chunk in response.iter_content(CHUNK):
                         out.write(chunk)
                         digest.update(chunk)
                         size += len(chunk)
                         if progress is not None:
                             progress(len(chunk))
-                    out.flush()
-                    os.fsync(out.fileno())
+                    expected = response.headers.get("Content-Length")
+                    if (
+                        expected is not None
+                        and int(expected) != size
+                        and "Content-Encoding" not in response.headers
+                    ):
+                        raise ApiError(
+                            self.service,
+                            "GET",
+                            self.redact(path),
+                            200,
+                            f"download truncated: {size} of {expected} bytes",
+                        )
             except requests.RequestException as exc:
                 if attempt <= self.retries:
                     self._sleep(attempt, f"{type(exc).__name__} during download")
@@ -399,19 +410,6 @@ class HttpClient:
                     None,
                     f"download interrupted: {type(exc).__name__}",
                 ) from None
-            expected = response.headers.get("Content-Length")
-            if (
-                expected is not None
-                and int(expected) != size
-                and "Content-Encoding" not in response.headers
-            ):
-                raise ApiError(
-                    self.service,
-                    "GET",
-                    self.redact(path),
-                    200,
-                    f"download truncated: {size} of {expected} bytes",
-                )
             return Download(size=size, sha256=digest.hexdigest())
         raise AssertionError("unreachable")
 
