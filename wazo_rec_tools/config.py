@@ -1,7 +1,9 @@
-"""The configuration file (`config.example.yml`): the stack, the credentials, the export."""
+"""The configuration file (`config.example.yml`): the stack, the credentials, the export,
+the notifications."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +18,7 @@ from pydantic import (
     StrictStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from .destinations.entries import DestinationSpec, check_entries
@@ -141,12 +144,160 @@ class EncryptionConfig(_Strict):
     age_recipients: Annotated[list[StrictStr], Field(min_length=1)]
 
 
+# The events a webhook or Apprise entry can subscribe to (docs/notifications.md).
+EVENTS = (
+    "export.delivered",
+    "export.failed",
+    "mirror.delivered",
+    "mirror.failed",
+    "audit.failed",
+    "policy.drift",
+    "policy.applied",
+    "job.failed",
+)
+# The unattended jobs a healthchecks entry can follow; `apply` is always the `sync` job.
+JOBS = ("export", "mirror", "sync")
+NOTIFY_KINDS = ("webhook", "healthchecks", "apprise")
+APPRISE_INSTALL = "pip install 'wazo-rec-tools[apprise]'"
+NOTIFY_TIMEOUT = 10.0
+
+
+def _check_http_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ValueError(f"expected an https:// (or http://) URL, got {value!r}")
+    host = value.split("//", 1)[1].split("/", 1)[0].split("?", 1)[0]
+    if not host:
+        raise ValueError(f"the URL {value!r} has no host")
+    if "@" in host:
+        raise ValueError("the URL must not carry credentials")
+    return value
+
+
+def _check_names(value: Any, known: tuple[str, ...], what: str) -> Any:
+    if not isinstance(value, list) or not value:
+        raise ValueError(f"expected a non-empty list of {what}s, one of: {', '.join(known)}")
+    for name in value:
+        if name not in known:
+            raise ValueError(f"unknown {what} {name!r} (known: {', '.join(known)})")
+    if len(set(value)) != len(value):
+        raise ValueError(f"a {what} is listed twice")
+    return value
+
+
+class NotifyHook(_Strict):
+    """One `notify:` entry: exactly one of `webhook`, `healthchecks` or `apprise`."""
+
+    webhook: StrictStr | None = None
+    healthchecks: StrictStr | None = None
+    apprise: StrictStr | None = None
+    secret: StrictStr | None = None  # webhook: the credential that holds whsec_<base64>
+    events: list[StrictStr] | None = None  # webhook, apprise
+    jobs: list[StrictStr] | None = None  # healthchecks
+    # healthchecks: what is added to the URL per state (`null`: no ping); defaults suit
+    # healthchecks.io; cronitor-style: /run, /complete, /fail; Uptime Kuma: ?status=up|down
+    start: StrictStr | None = "/start"
+    success: StrictStr | None = ""
+    fail: StrictStr | None = "/fail"
+    timeout: Annotated[float, Field(gt=0, le=60, strict=False)] = NOTIFY_TIMEOUT
+
+    @field_validator("webhook", "healthchecks")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        return None if value is None else _check_http_url(value)
+
+    @field_validator("apprise")
+    @classmethod
+    def _apprise(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        if "://" not in value:
+            raise ValueError("expected an Apprise URL such as mailtos://… or ntfys://…")
+        if importlib.util.find_spec("apprise") is None:
+            raise ValueError(f"Apprise is not installed: {APPRISE_INSTALL}")
+        return value
+
+    @field_validator("events", mode="before")
+    @classmethod
+    def _events(cls, value: Any) -> Any:
+        return None if value is None else _check_names(value, EVENTS, "event")
+
+    @field_validator("jobs", mode="before")
+    @classmethod
+    def _jobs(cls, value: Any) -> Any:
+        return None if value is None else _check_names(value, JOBS, "job")
+
+    @field_validator("start", "success", "fail")
+    @classmethod
+    def _suffix(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("/", "?", "&")):
+            raise ValueError(f"expected a suffix that starts with /, ? or &, got {value!r}")
+        return value
+
+    @field_validator("secret")
+    @classmethod
+    def _secret(cls, value: str | None) -> str | None:
+        if value is not None and (not value or "/" in value or value.startswith(".")):
+            raise ValueError(f"expected a credential name such as webhook-acme, got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> NotifyHook:
+        kinds = [k for k in NOTIFY_KINDS if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise ValueError(
+                "each notify entry has exactly one of webhook, healthchecks or apprise"
+                + (f" (this one has {' and '.join(kinds)})" if kinds else "")
+            )
+        kind = kinds[0]
+        if kind == "webhook" and self.secret is None:
+            raise ValueError(
+                "a webhook needs `secret`: the name of the credential that holds its "
+                "whsec_… signing key"
+            )
+        if kind != "webhook" and self.secret is not None:
+            raise ValueError("`secret` belongs to webhook entries only")
+        if kind == "healthchecks" and self.events is not None:
+            raise ValueError("a healthchecks entry follows `jobs`, not `events`")
+        if kind != "healthchecks" and self.jobs is not None:
+            raise ValueError("`jobs` belongs to healthchecks entries; webhooks follow `events`")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in NOTIFY_KINDS if getattr(self, k) is not None)
+
+    @property
+    def url(self) -> str:
+        return getattr(self, self.kind)
+
+    def follows_event(self, event: str) -> bool:
+        if self.kind == "apprise":
+            return event in (self.events or ["job.failed"])
+        return self.kind == "webhook" and (self.events is None or event in self.events)
+
+    def follows_job(self, job: str) -> bool:
+        return self.kind == "healthchecks" and (self.jobs is None or job in self.jobs)
+
+
 class _ConfigModel(_Strict):
     stack: StackConfig = Field(default_factory=StackConfig)
     encryption: EncryptionConfig | None = None
     auth: AuthConfig = Field(default_factory=AuthConfig)
     policy: Path = Field(Path("/etc/wazo-rec-tools/policy.yml"), strict=False)
     export: ExportConfig = Field(default_factory=ExportConfig)
+    notify: list[NotifyHook] = Field(default_factory=list)
+    metrics: Path | None = Field(None, strict=False)
+
+    @field_validator("metrics", mode="before")
+    @classmethod
+    def _metrics(cls, value: Any) -> Any:
+        if value is not None and not isinstance(value, str):
+            raise ValueError(f"expected a file path, got {value!r}")
+        if isinstance(value, str) and not value.endswith(".prom"):
+            raise ValueError(
+                f"node_exporter's textfile collector reads *.prom files only, got {value!r}"
+            )
+        return value
 
     @field_validator("policy", mode="before")
     @classmethod
@@ -167,6 +318,8 @@ class Config:
     path: Path | None = None
     document: Document | None = None
     encryption: EncryptionConfig | None = None
+    notify: tuple[NotifyHook, ...] = ()
+    metrics: Path | None = None
     searched: Path | None = None  # the default file looked for and not found (defaults in use)
 
     def where(self, *loc: str | int) -> str:
@@ -246,6 +399,8 @@ def load_config(path: Path | str | None = None, *, required: bool = False) -> Co
         path=cfg_path,
         document=doc,
         encryption=model.encryption,
+        notify=tuple(model.notify),
+        metrics=resolve(model.metrics),
     )
 
 

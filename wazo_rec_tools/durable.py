@@ -80,10 +80,11 @@ def write_new(path: Path, data: bytes | Path, mode: int = 0o640) -> None:
     fsync_dir(path.parent)
 
 
-def replace(path: Path, data: bytes | Path, mode: int = 0o640) -> None:
+def replace(path: Path, data: bytes | Path, mode: int = 0o640, *, exact: bool = False) -> None:
     """Put `data` under `path`, replacing what is there: a reader sees the old or the new
-    content, never a mix."""
-    temp = _written(path, data, mode)
+    content, never a mix. `exact`: the mode as given, whatever the umask (a file another
+    service reads, such as node_exporter's textfile)."""
+    temp = _written(path, data, mode, exact=exact)
     try:
         os.replace(temp, path)
     except BaseException:
@@ -122,11 +123,13 @@ def part_path(path: Path) -> Path:
     return path.with_name(path.name + PART_SUFFIX)
 
 
-def write_text(path: Path, text: str | Iterable[str], mode: int = 0o640) -> None:
+def write_text(
+    path: Path, text: str | Iterable[str], mode: int = 0o640, *, exact: bool = False
+) -> None:
     """Text (or its pieces, in order) under `path`, with `replace`: a reader never sees half
     a file."""
     pieces = [text] if isinstance(text, str) else text
-    replace(path, b"".join(piece.encode() for piece in pieces), mode)
+    replace(path, b"".join(piece.encode() for piece in pieces), mode, exact=exact)
 
 
 def sha256_of(path: Path) -> str:
@@ -137,13 +140,15 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _written(path: Path, data: bytes | Path, mode: int) -> Path:
+def _written(path: Path, data: bytes | Path, mode: int, *, exact: bool = False) -> Path:
     """A fsynced temporary file next to `path` holding `data`; O_EXCL: a fresh file no one
     else can have opened, with its mode before any byte is written."""
     temp = temp_name(path)
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
     try:
         with os.fdopen(fd, "wb") as out:
+            if exact:
+                os.fchmod(out.fileno(), mode)
             if isinstance(data, bytes):
                 out.write(data)
             else:

@@ -15,9 +15,13 @@ from ..destinations.encryption import Encryption
 from ..errors import UserError
 from ..export.job import ExportJob, RunReport, export_zone, pending_windows
 from ..export.journal import DB_NAME, Journal, RunLock
+from ..export.notify import JOB as EXPORT_JOB
+from ..export.notify import export_outcome
 from ..export.progress import LineReporter, TtyReporter, human_size
 from ..export.setup import SERVICE_USERNAME, UNIT_CREDENTIAL_PATH, setup_service_account
 from ..export.windows import Window, adhoc_window
+from ..jobs.report import JobOutcome
+from ..jobs.shell import JobShell, RunContext
 from ..jobs.state import open_state
 from ..moments import MomentError
 from ..wazo.stack import Wazo
@@ -66,58 +70,69 @@ def run_command(
     zone = export_zone(settings.timezone)
     window = _one_off_window(from_, until, zone)
     specs = destination_specs(settings)
+    sealing = Encryption(tuple(config.encryption.age_recipients)) if config.encryption else None
     if output == "json":  # the progress lines go to stderr, the report alone to stdout
         reporter: LineReporter = LineReporter(sys.stderr, sys.stderr)
     else:
         reporter = TtyReporter() if is_tty() else LineReporter()
     state_dir = Path(settings.state_dir)
     chosen = list(tenants) or None
-    sealing = Encryption(tuple(config.encryption.age_recipients)) if config.encryption else None
 
-    if dry_run:
-        journal = Journal.open(state_dir, create=False) if _journal_exists(state_dir) else None
-        try:
-            with _connect() as wazo:
-                report = ExportJob(wazo, settings, journal, [], reporter, zone=zone).run(
-                    tenants=chosen, window=window, dry_run=True
-                )
-        finally:
-            if journal is not None:
-                journal.close()
-        if output == "json":
-            emit_json(report.as_dict())
-        return
+    reports: list[RunReport] = []
 
-    with RunLock(state_dir), Journal.open(state_dir) as journal:
-        # every destination opened (SDK, secret) before any work: a bad one stops the run now
-        uploads = StateUploads(open_state(state_dir))
-        destinations = [open_destination(spec, uploads=uploads) for spec in specs]
+    def work(run: RunContext) -> JobOutcome:
+        log = run.reporter
+        journal = None
+        uploads = None
+        destinations = []
+        if not dry_run or _journal_exists(state_dir):
+            journal = Journal.open(state_dir, create=not dry_run)
         try:
+            if not dry_run:
+                # every destination opened (SDK, secret) before any work: a bad one stops now
+                uploads = StateUploads(open_state(state_dir))
+                destinations = [open_destination(spec, uploads=uploads) for spec in specs]
             with _connect() as wazo:
                 report = ExportJob(
                     wazo,
                     settings,
                     journal,
                     destinations,
-                    reporter,
+                    log,
                     zone=zone,
                     encryption=sealing,
                     deliveries=uploads,
-                ).run(tenants=chosen, window=window)
+                ).run(tenants=chosen, window=window, dry_run=dry_run)
+            reports.append(report)
+            if not dry_run:
+                if output != "json":
+                    log.info(_summary(report))
+                for outcome in report.left_behind:
+                    log.error(
+                        f"left due: {outcome.tenant.slug} {outcome.window.label} "
+                        f"({outcome.status}): {outcome.detail}"
+                    )
+            return export_outcome(
+                report,
+                journal,
+                datetime.now(UTC),
+                dry_run=dry_run,
+                since=run.interrupted_since,
+            )
         finally:
             for destination in destinations:
                 destination.close()
-            uploads.conn.close()
+            if uploads is not None:
+                uploads.conn.close()
+            if journal is not None:
+                journal.close()
+
+    # the job shell holds the export lock, pings, sends the events, writes the metrics
+    shell = JobShell(EXPORT_JOB, config, what="export run", reporter=reporter, dry_run=dry_run)
+    ok = shell.run(work).ok
     if output == "json":
-        emit_json(report.as_dict())
-    else:
-        reporter.info(_summary(report))
-    for outcome in report.left_behind:
-        reporter.error(
-            f"left due: {outcome.tenant.slug} {outcome.window.label} ({outcome.status}): "
-            f"{outcome.detail}"
-        )
-    if not report.ok:
+        emit_json(reports[0].as_dict())
+    if not ok:
         raise click.exceptions.Exit(1)
 
 

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
 from .. import durable
 from ..errors import InputErrors, SafetyRefused, UserError
-from ..policy.apply import (
-    DEFAULT_CONCURRENCY,
-    Outcome,
-    apply_plan,
-    outcomes_json,
-    refreshed,
-    summary_lines,
-)
+from ..jobs.report import JobOutcome
+from ..jobs.reporter import StreamReporter
+from ..jobs.shell import JobShell, RunContext
+from ..policy.apply import DEFAULT_CONCURRENCY, Outcome, outcomes_json, summary_lines
+from ..policy.converge import NOT_CONFIRMED, Convergence, converge
 from ..policy.dump import dump_policy
 from ..policy.explain import explain as explain_user
 from ..policy.explain import explain_json, explain_text
@@ -28,6 +27,8 @@ from ..policy.plan import Plan, build_plan
 from ..policy.read import dump_scope, policy_scope, read_inventory, visible_tenants
 from ..policy.render import objects, plan_json, render_text
 from ..policy.resolve import resolve, selection_lines
+from ..policy.sync import JOB as SYNC_JOB
+from ..policy.sync import sync_outcome
 from ..wazo.stack import Wazo
 from . import main
 from .context import app, emit_json, is_tty, output_option
@@ -192,72 +193,119 @@ def apply(
     confirmation on a terminal unless --yes (and refuses without a terminal and --yes),
     writes with bounded concurrency, then re-reads the changed objects to verify. Exit 1 if
     any change failed or drift remains.
+
+    \b
+    Every apply is the `sync` job: one at a time per state directory (a second one exits
+    1 at once, naming the holder), with the notify: hooks and metrics: of the config.
     """
     loaded = _load(policy_path)
     text = output == "text"
-    with app().connect() as wazo:
-        inventory = _inventory(wazo, loaded, tenant)
-        planned = build_plan(resolve(loaded, inventory, tenant=tenant))
-        _warn(planned.warnings)
-        if text:
-            click.echo(render_text(planned, colour=is_tty()))
-        if planned.empty:
-            if not text:
-                emit_json(
-                    {
-                        "plan": plan_json(planned),
-                        "results": [],
-                        "summary": {"changed": 0, "failed": 0},
-                        "residual": None,
-                    }
+    found: list[Convergence] = []
+
+    def work(run: RunContext) -> JobOutcome:
+        progress = _Progress(show=text and is_tty())
+        with app().connect() as wazo:
+            try:
+                result = converge(
+                    wazo,
+                    loaded,
+                    lambda: _inventory(wazo, loaded, tenant),
+                    tenant=tenant,
+                    force=force,
+                    confirm=lambda planned: _confirm(planned, yes),
+                    concurrency=concurrency,
+                    on_planned=lambda planned: _show_plan(planned, text, progress),
+                    on_done=progress,
                 )
-            return
-        planned.check_safety(force=force)
-        n = len(planned.changes)
-        if not yes:
-            if not is_tty():
-                raise SafetyRefused(
-                    f"refusing to apply without confirmation ({objects(n)} to change): "
-                    "not on a terminal; pass --yes"
-                )
-            click.confirm(f"Apply the plan ({objects(n)} to change)?", abort=True, err=True)
-        outcomes = _apply_with_progress(wazo, planned, concurrency, show=text and is_tty())
-        # verify: the planned objects read again, the others as the plan read them
-        after = refreshed(wazo, inventory, planned.changes)
-        residual = build_plan(resolve(loaded, after, tenant=tenant))
-    failed = any(not o.ok for o in outcomes)
+            finally:
+                progress.close()
+        found.append(result)
+        for line in _result_lines(result):
+            run.reporter.note(line)
+        return sync_outcome(result, datetime.now(UTC), partial=tenant is not None)
+
+    JobShell(SYNC_JOB, app().config, what="apply", reporter=_stderr_reporter()).run(work)
+    result = found[0]
+    if result.refused == NOT_CONFIRMED:
+        raise click.Abort()
+    if result.refused is not None:
+        raise SafetyRefused(result.refused)
     if text:
-        for line in summary_lines(outcomes):
+        for line in _result_lines(result):
             click.echo(line)
-        if residual.empty:
-            click.echo("Verified: the stack now matches the policy.")
-        else:
-            still = objects(len(residual.changes))
-            click.echo(f"Re-read: {still} still differ from the policy:")
-            click.echo(render_text(residual))
     else:
-        emit_json(
-            {
-                "plan": plan_json(planned),
-                "results": outcomes_json(outcomes),
-                "summary": {
-                    "changed": sum(o.ok for o in outcomes),
-                    "failed": sum(not o.ok for o in outcomes),
-                },
-                "residual": plan_json(residual),
-            }
-        )
-    if failed or not residual.empty:
+        emit_json(_convergence_json(result))
+    if not result.ok:
         ctx.exit(1)
 
 
-def _apply_with_progress(
-    wazo: Wazo, planned: Plan, concurrency: int, *, show: bool
-) -> list[Outcome]:
-    if not show:
-        return apply_plan(wazo, planned, concurrency=concurrency)
-    with click.progressbar(length=len(planned.changes), label="Applying", file=sys.stderr) as bar:
-        return apply_plan(wazo, planned, concurrency=concurrency, on_done=lambda _: bar.update(1))
+def _show_plan(planned: Plan, text: bool, progress: _Progress) -> None:
+    _warn(planned.warnings)
+    progress.length = len(planned.changes)
+    if text:
+        click.echo(render_text(planned, colour=is_tty()))
+
+
+def _confirm(planned: Plan, yes: bool) -> bool:
+    if yes:
+        return True
+    n = objects(len(planned.changes))
+    if not is_tty():
+        raise SafetyRefused(
+            f"refusing to apply without confirmation ({n} to change): not on a terminal; pass --yes"
+        )
+    return click.confirm(f"Apply the plan ({n} to change)?", default=False, err=True)
+
+
+def _result_lines(result: Convergence) -> list[str]:
+    if result.planned.empty:
+        return []
+    if result.refused is not None:
+        return [f"error: {result.refused}"]  # the log tail's copy; the CLI raises it
+    lines = summary_lines(list(result.outcomes))
+    residual = result.residual
+    if residual is not None and residual.empty:
+        lines.append("Verified: the stack now matches the policy.")
+    elif residual is not None:
+        lines.append(f"Re-read: {objects(len(residual.changes))} still differ from the policy:")
+        lines.append(render_text(residual))
+    return lines
+
+
+def _convergence_json(result: Convergence) -> dict:
+    outcomes = list(result.outcomes)
+    return {
+        "plan": plan_json(result.planned),
+        "results": outcomes_json(outcomes),
+        "summary": {"changed": result.changed, "failed": len(result.failed)},
+        "residual": plan_json(result.residual) if result.residual is not None else None,
+    }
+
+
+def _stderr_reporter() -> StreamReporter:
+    """The job shell's own lines (hooks' warnings) stay off stdout, which may be JSON."""
+    return StreamReporter(out=sys.stderr)
+
+
+class _Progress:
+    """A progress bar on a terminal, drawn from the first applied change on."""
+
+    def __init__(self, *, show: bool):
+        self.show = show
+        self.length = 0
+        self._bar: Any = None
+
+    def __call__(self, _: Outcome) -> None:
+        if not self.show:
+            return
+        if self._bar is None:
+            self._bar = click.progressbar(length=self.length, label="Applying", file=sys.stderr)
+            self._bar.__enter__()
+        self._bar.update(1)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
 
 
 @main.command()

@@ -8,6 +8,8 @@ import click
 
 from .. import permissions, secrets
 from ..errors import UserError
+from ..jobs import hooks
+from ..jobs.shell import pending_counts
 from ..wazo.http import ApiError
 from ..wazo.stack import Wazo
 from . import main
@@ -54,8 +56,13 @@ def status(output: str) -> None:
     finally:
         wazo.close()
 
-    healthy = all(s["up"] for s in report["services"].values()) and bool(
-        report["token"] and report["token"]["ok"]
+    report["notify"] = _hooks()
+    metrics = app().config.metrics
+    report["metrics"] = str(metrics) if metrics else None
+    healthy = (
+        all(s["up"] for s in report["services"].values())
+        and bool(report["token"] and report["token"]["ok"])
+        and all(h["ok"] for h in report["notify"])
     )
     report["ok"] = healthy
     if output == "json":
@@ -122,6 +129,33 @@ def _missing_acl(wazo: Wazo, credential: str) -> dict[str, list[str]]:
     return {job: [a for a in acls if not held.get(a, False)] for job, acls in jobs.items()}
 
 
+def _hooks() -> list[dict]:
+    """Each notify: entry, checked without calling it: the URL's form, the secret."""
+    config = app().config
+    try:
+        waiting = pending_counts(config.export.state_dir)
+    except UserError:
+        waiting = {}
+    found = []
+    for hook, problem in hooks.check(config):
+        entry = hook.entry
+        if hook.kind == "healthchecks":
+            follows = entry.jobs or list(hooks.JOBS)
+        else:
+            follows = [e for e in hooks.EVENTS if entry.follows_event(e)]
+        found.append(
+            {
+                "kind": hook.kind,
+                "target": hooks.display_url(entry.url, hook.kind),
+                "follows": follows,
+                "ok": problem is None,
+                "problem": problem,
+                "pending_events": waiting.get(hook.outbox_key, 0),
+            }
+        )
+    return found
+
+
 def _print(report: dict) -> None:
     if not report["config"]["found"]:
         # without a file the built-in defaults apply: say so before four services "DOWN"
@@ -150,3 +184,11 @@ def _print(report: dict) -> None:
             click.echo(f"acl        {job}: missing {', '.join(missing)}")
         else:
             click.echo(f"acl        {job}: all present")
+    for hook in report["notify"]:
+        state = "ok  " if hook["ok"] else "BAD "
+        line = f"notify     {state}  {hook['kind']} {hook['target']}: {', '.join(hook['follows'])}"
+        if hook["pending_events"]:
+            line += f" ({hook['pending_events']} event(s) waiting for a retry)"
+        click.echo(line + (f": {hook['problem']}" if hook["problem"] else ""))
+    if report["metrics"]:
+        click.echo(f"metrics    {report['metrics']}")

@@ -15,7 +15,8 @@ from .state import StateError
 
 RUN_BY_HAND = (
     "run by hand as the unit does: `sudo systemd-run --pty --wait --collect "
-    "--property=DynamicUser=yes --property=StateDirectory=wazo-rec-tools ... wazo-rec ...`, "
+    "--property=DynamicUser=yes --property=User=wazo-rec-tools "
+    "--property=StateDirectory=wazo-rec-tools ... wazo-rec ...`, "
     "or `sudo runuser -u <the unit's User=> -- wazo-rec ...` (docs/systemd.md); "
     "files already left to root go back to the unit's user with `sudo chown -R "
     "--reference=/var/lib/private/wazo-rec-tools /var/lib/private/wazo-rec-tools`"

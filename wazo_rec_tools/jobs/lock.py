@@ -7,6 +7,7 @@ the holder so that the refusal can name it.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 from pathlib import Path
@@ -62,8 +63,9 @@ class JobLock:
                 f"another {self.what} is in progress{who}: lock held on {self.path}; "
                 "this run exits without doing anything"
             ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
+        with contextlib.suppress(OSError):  # the pid is a courtesy for the refusal message
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())
         self._fd = fd
         return self
 

@@ -89,11 +89,44 @@ CREATE TABLE IF NOT EXISTS skips (
 )
 """
 
+# The notifications: events waiting for delivery (jobs/outbox.py), the figures behind the
+# metrics textfile (jobs/metrics.py), which outlive a run since counters only grow, and the
+# runs of each job (jobs/runs.py), so that a run killed before it told anyone is noticed.
+_NOTIFY_OUTBOX_AND_METRICS = """
+CREATE TABLE IF NOT EXISTS outbox (
+    id              TEXT NOT NULL,
+    hook            TEXT NOT NULL,
+    event_type      TEXT NOT NULL,
+    body            TEXT NOT NULL,
+    created_at      TEXT NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    last_attempt_at TEXT,
+    last_error      TEXT,
+    delivered_at    TEXT,
+    PRIMARY KEY (id, hook)
+);
+CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (hook, delivered_at, created_at);
+CREATE TABLE IF NOT EXISTS metrics (
+    name   TEXT NOT NULL,
+    labels TEXT NOT NULL,
+    value  REAL NOT NULL,
+    PRIMARY KEY (name, labels)
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id          INTEGER PRIMARY KEY,
+    job         TEXT NOT NULL,
+    started_at  TEXT NOT NULL,
+    finished_at TEXT,
+    ok          INTEGER
+)
+"""
+
 # Append only: a released step is never edited, a new one takes the next version.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "export windows", _sql(_V1_EXPORT_WINDOWS)),
     Migration(2, "export skips", _sql(_EXPORT_SKIPS)),
-    Migration(3, "destination uploads and delivered objects", _sql(UPLOADS_SQL)),
+    Migration(3, "notification outbox, metrics and runs", _sql(_NOTIFY_OUTBOX_AND_METRICS)),
+    Migration(4, "destination uploads and delivered objects", _sql(UPLOADS_SQL)),
 )
 
 LATEST = MIGRATIONS[-1].version
