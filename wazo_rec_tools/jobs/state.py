@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..destinations.uploads import UPLOADS_SQL
 from ..errors import UserError
 
 DB_NAME = "journal.sqlite3"
@@ -125,6 +126,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "export windows", _sql(_V1_EXPORT_WINDOWS)),
     Migration(2, "export skips", _sql(_EXPORT_SKIPS)),
     Migration(3, "notification outbox, metrics and runs", _sql(_NOTIFY_OUTBOX_AND_METRICS)),
+    Migration(4, "destination uploads and delivered objects", _sql(UPLOADS_SQL)),
 )
 
 LATEST = MIGRATIONS[-1].version
