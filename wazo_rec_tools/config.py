@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from .destinations.entries import DestinationSpec, check_entries
 from .errors import InputErrors
 from .yamlsource import Document, load_file, pydantic_problems, readable_hint
 
@@ -93,7 +94,9 @@ class ExportConfig(_Strict):
     tenants: Literal["all"] | list[StrictStr] = "all"
     email: StrictStr | None = None
     state_dir: Path = Field(DEFAULT_STATE_DIR, strict=False)
-    destinations: list[StrictStr] = Field(
+    # entries: a URL, or a mapping with `url` and the kind's options (destinations/entries.py);
+    # checked once the file is loaded, then held as `DestinationSpec`s
+    destinations: list[Any] = Field(
         default_factory=lambda: ["file:///var/lib/wazo-rec-tools/archives"], min_length=1
     )
 
@@ -115,14 +118,11 @@ class ExportConfig(_Strict):
             raise ValueError(f"not an e-mail address: {value!r}")
         return value
 
-    @field_validator("destinations")
+    @field_validator("destinations", mode="before")
     @classmethod
-    def _destinations(cls, value: list[str]) -> list[str]:
-        for url in value:
-            if "://" not in url:
-                raise ValueError(
-                    f"a destination is a URL such as file:///srv/archives, got {url!r}"
-                )
+    def _destinations(cls, value: Any) -> Any:
+        if not isinstance(value, list):
+            raise ValueError("expected a list of destinations (URLs, or mappings with `url`)")
         return value
 
     @field_validator("tenants")
@@ -162,7 +162,8 @@ class MirrorConfig(_Strict):
     """`mirror:`: per-recording delivery (docs/mirror.md)."""
 
     tenants: Literal["all"] | list[StrictStr] = "all"
-    destinations: list[StrictStr] = Field(default_factory=list)
+    # the same entries as export.destinations (destinations/entries.py), checked at load
+    destinations: list[Any] = Field(default_factory=list)
     lag: timedelta = Field(timedelta(minutes=2), strict=False)
     start: datetime | None = Field(None, strict=False)
     concurrency: Annotated[int, Field(ge=1, le=32)] = 4
@@ -195,15 +196,21 @@ class MirrorConfig(_Strict):
             raise ValueError(f"{value!r} has no UTC offset: write it with Z or +01:00")
         return moment
 
-    @field_validator("destinations")
+    @field_validator("destinations", mode="before")
     @classmethod
-    def _destinations(cls, value: list[str]) -> list[str]:
+    def _destinations(cls, value: Any) -> Any:
         return ExportConfig._destinations(value)
 
     @field_validator("tenants")
     @classmethod
     def _tenants(cls, value: Any) -> Any:
         return ExportConfig._tenants(value)
+
+
+class EncryptionConfig(_Strict):
+    """What leaves the stack is encrypted to these age recipients (destinations/encryption)."""
+
+    age_recipients: Annotated[list[StrictStr], Field(min_length=1)]
 
 
 # The events a webhook or Apprise entry can subscribe to (docs/notifications.md).
@@ -343,6 +350,7 @@ class NotifyHook(_Strict):
 
 class _ConfigModel(_Strict):
     stack: StackConfig = Field(default_factory=StackConfig)
+    encryption: EncryptionConfig | None = None
     auth: AuthConfig = Field(default_factory=AuthConfig)
     policy: Path = Field(Path("/etc/wazo-rec-tools/policy.yml"), strict=False)
     export: ExportConfig = Field(default_factory=ExportConfig)
@@ -380,6 +388,7 @@ class Config:
     mirror: MirrorConfig = field(default_factory=MirrorConfig)
     path: Path | None = None
     document: Document | None = None
+    encryption: EncryptionConfig | None = None
     notify: tuple[NotifyHook, ...] = ()
     metrics: Path | None = None
     searched: Path | None = None  # the default file looked for and not found (defaults in use)
@@ -409,9 +418,10 @@ def load_config(path: Path | str | None = None, *, required: bool = False) -> Co
         # the folder itself cannot be searched: say so, whether the file is there or not
         raise InputErrors([f"{cfg_path}: permission denied ({readable_hint(cfg_path)})"]) from None
     if not found and not (explicit or required):
-        return Config(
-            StackConfig(), AuthConfig(), _ConfigModel().policy, ExportConfig(), searched=cfg_path
-        )
+        defaults = ExportConfig()
+        specs, _ = check_entries(None, ("export", "destinations"), defaults.destinations)
+        export = defaults.model_copy(update={"destinations": specs})
+        return Config(StackConfig(), AuthConfig(), _ConfigModel().policy, export, searched=cfg_path)
     doc = load_file(cfg_path)
     data = doc.data if doc.data is not None else {}
     if not isinstance(data, dict):
@@ -431,7 +441,15 @@ def load_config(path: Path | str | None = None, *, required: bool = False) -> Co
             "password_file": resolve(model.auth.password_file),
         }
     )
-    export = model.export.model_copy(update={"state_dir": resolve(model.export.state_dir)})
+    specs, problems = check_entries(doc, ("export", "destinations"), model.export.destinations)
+    mirrored, more = check_entries(doc, ("mirror", "destinations"), model.mirror.destinations)
+    problems += more
+    problems += _check_encryption(doc, model.encryption)
+    if problems:
+        raise InputErrors(problems)
+    export = model.export.model_copy(
+        update={"state_dir": resolve(model.export.state_dir), "destinations": specs}
+    )
     stack = model.stack
     if isinstance(stack.verify_certificate, str):
         # a CA file to pin; requests would fail late with an OSError on a missing one
@@ -451,9 +469,41 @@ def load_config(path: Path | str | None = None, *, required: bool = False) -> Co
         auth=auth,
         policy=resolve(model.policy),
         export=export,
-        mirror=model.mirror,
+        mirror=model.mirror.model_copy(update={"destinations": mirrored}),
         path=cfg_path,
         document=doc,
+        encryption=model.encryption,
         notify=tuple(model.notify),
         metrics=resolve(model.metrics),
     )
+
+
+def _check_encryption(doc: Document, encryption: EncryptionConfig | None) -> list[str]:
+    """Each recipient parsed now, so a typo is found by `status`, not by the weekly run."""
+    if encryption is None:
+        return []
+    from .destinations.encryption import parse_recipient
+    from .errors import UserError
+
+    problems = []
+    for index, recipient in enumerate(encryption.age_recipients):
+        at = ("encryption", "age_recipients", index)
+        try:
+            parse_recipient(recipient)
+        except UserError as exc:  # pyrage missing
+            return [f"{doc.path}:{doc.locate(at)}: encryption.age_recipients: {exc}"]
+        except ValueError as exc:
+            problems.append(
+                f"{doc.path}:{doc.locate(at)}: encryption.age_recipients.{index}: {exc}"
+            )
+    return problems
+
+
+def destination_specs(settings: ExportConfig | MirrorConfig) -> list[DestinationSpec]:
+    """`export.destinations` (or the mirror's) as checked entries (settings built in code
+    hold URLs)."""
+    section = "mirror" if isinstance(settings, MirrorConfig) else "export"
+    specs, problems = check_entries(None, (section, "destinations"), settings.destinations)
+    if problems:
+        raise InputErrors(problems)
+    return specs

@@ -212,11 +212,14 @@ def readable_hint(path: Path) -> str:
     return "this user cannot read it: run as its owner or fix its mode"
 
 
-def pydantic_problems(doc: Document, exc: Any) -> list[str]:
-    """Turn a pydantic ValidationError into `file:line:col: message` lines, in file order."""
+def pydantic_problems(doc: Document, exc: Any, prefix: tuple[Any, ...] = ()) -> list[str]:
+    """Turn a pydantic ValidationError into `file:line:col: message` lines, in file order.
+
+    `prefix`: where in the document the validated value sits (a model checked on its own).
+    """
     located: list[tuple[Mark, str]] = []
     for err in exc.errors(include_url=False):
-        loc = tuple(err["loc"])
+        loc = prefix + tuple(err["loc"])
         # pydantic appends the tagged-union / function names to loc; keep only data keys
         loc = tuple(p for p in loc if not (isinstance(p, str) and p.startswith("function-")))
         kind = err["type"]

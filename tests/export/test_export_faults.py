@@ -23,7 +23,7 @@ import pytest
 from observed import DOWNLOAD, EXPORT_POST, PARIS, launched_posts, listed_recordings
 
 from wazo_rec_tools.config import ExportConfig
-from wazo_rec_tools.export.destinations import open_destination
+from wazo_rec_tools.destinations import open_destination
 from wazo_rec_tools.export.job import ExportJob, PollPolicy, RunReport, pending_windows
 from wazo_rec_tools.export.journal import Journal
 from wazo_rec_tools.export.progress import LineReporter

@@ -9,7 +9,7 @@ import pytest
 from observed import PARIS, launched_posts
 
 from wazo_rec_tools.config import ExportConfig
-from wazo_rec_tools.export.destinations import open_destination
+from wazo_rec_tools.destinations import open_destination
 from wazo_rec_tools.export.job import ExportJob, PollPolicy
 from wazo_rec_tools.export.journal import Journal
 from wazo_rec_tools.export.progress import LineReporter

@@ -18,14 +18,14 @@ from test_mirror_run import delivered_files
 KILLER = """
 import os, signal, sys
 import requests
-from wazo_rec_tools.export.destinations import file as file_destination
+from wazo_rec_tools.destinations import base as destination_base
 from wazo_rec_tools.mirror import journal
 from wazo_rec_tools.wazo import calllogd
 
 owner, name, when = os.environ["KILL_AT"].split(":")
 target = {
     "journal": journal.MirrorJournal,
-    "file": file_destination.FileDestination,
+    "file": destination_base.Destination,
     "calllogd": calllogd.CallLogdClient,
     "response": requests.models.Response,
 }[owner]

@@ -9,8 +9,10 @@ from pathlib import Path
 import click
 
 from .. import secrets
+from ..config import destination_specs
+from ..destinations import StateUploads, open_destination
+from ..destinations.encryption import Encryption
 from ..errors import UserError
-from ..export.destinations import open_destination
 from ..export.job import ExportJob, RunReport, export_zone, pending_windows
 from ..export.journal import DB_NAME, Journal, RunLock
 from ..export.notify import JOB as EXPORT_JOB
@@ -20,6 +22,7 @@ from ..export.setup import SERVICE_USERNAME, UNIT_CREDENTIAL_PATH, setup_service
 from ..export.windows import Window, adhoc_window
 from ..jobs.report import JobOutcome
 from ..jobs.shell import JobShell, RunContext
+from ..jobs.state import open_state
 from ..moments import MomentError
 from ..wazo.stack import Wazo
 from . import main
@@ -66,7 +69,8 @@ def run_command(
     settings = config.export
     zone = export_zone(settings.timezone)
     window = _one_off_window(from_, until, zone)
-    destinations = [open_destination(url) for url in settings.destinations]
+    specs = destination_specs(settings)
+    sealing = Encryption(tuple(config.encryption.age_recipients)) if config.encryption else None
     if output == "json":  # the progress lines go to stderr, the report alone to stdout
         reporter: LineReporter = LineReporter(sys.stderr, sys.stderr)
     else:
@@ -79,13 +83,26 @@ def run_command(
     def work(run: RunContext) -> JobOutcome:
         log = run.reporter
         journal = None
+        uploads = None
+        destinations = []
         if not dry_run or _journal_exists(state_dir):
             journal = Journal.open(state_dir, create=not dry_run)
         try:
+            if not dry_run:
+                # every destination opened (SDK, secret) before any work: a bad one stops now
+                uploads = StateUploads(open_state(state_dir))
+                destinations = [open_destination(spec, uploads=uploads) for spec in specs]
             with _connect() as wazo:
-                report = ExportJob(wazo, settings, journal, destinations, log, zone=zone).run(
-                    tenants=chosen, window=window, dry_run=dry_run
-                )
+                report = ExportJob(
+                    wazo,
+                    settings,
+                    journal,
+                    destinations,
+                    log,
+                    zone=zone,
+                    encryption=sealing,
+                    deliveries=uploads,
+                ).run(tenants=chosen, window=window, dry_run=dry_run)
             reports.append(report)
             if not dry_run:
                 if output != "json":
@@ -103,6 +120,10 @@ def run_command(
                 since=run.interrupted_since,
             )
         finally:
+            for destination in destinations:
+                destination.close()
+            if uploads is not None:
+                uploads.conn.close()
             if journal is not None:
                 journal.close()
 

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import sys
+import threading
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import click
 
 from .. import secrets
+from ..config import destination_specs
+from ..destinations import StateUploads, open_destination
+from ..destinations.encryption import Encryption
 from ..errors import UserError
-from ..export.destinations import open_destination
 from ..export.progress import LineReporter, TtyReporter
 from ..jobs.lock import JobLock
 from ..jobs.report import JobOutcome
 from ..jobs.shell import JobShell, RunContext
-from ..jobs.state import DB_NAME
+from ..jobs.state import DB_NAME, open_state
 from ..jobs.tenants import chosen_tenants
 from ..localzone import local_timezone
 from ..mirror.job import MirrorJob, MirrorReport
@@ -66,8 +69,9 @@ def run_command(tenants: tuple[str, ...], dry_run: bool, output: str) -> None:
     """
     config = app().config
     settings = config.mirror
-    destinations = [open_destination(url) for url in settings.destinations]
-    if not destinations:
+    specs = destination_specs(settings)
+    sealing = Encryption(tuple(config.encryption.age_recipients)) if config.encryption else None
+    if not specs:
         raise UserError(
             f"{config.where('mirror')}: mirror.destinations is empty: list where the recordings go"
         )
@@ -82,11 +86,26 @@ def run_command(tenants: tuple[str, ...], dry_run: bool, output: str) -> None:
     def work(run: RunContext) -> JobOutcome:
         log = run.reporter
         journal = None
+        uploads = None
+        destinations = []
         if not dry_run or (state_dir / DB_NAME).exists():
             journal = MirrorJournal.open(state_dir, create=not dry_run)
         try:
+            if not dry_run:
+                # every destination opened (SDK, secret) before any work: a bad one stops now
+                uploads = SharedUploads(StateUploads(open_state(state_dir, shared=True)))
+                destinations = [open_destination(spec, uploads=uploads) for spec in specs]
             with _connect() as wazo:
-                job = MirrorJob(wazo, settings, journal, destinations, log, state_dir=state_dir)
+                job = MirrorJob(
+                    wazo,
+                    settings,
+                    journal,
+                    destinations,
+                    log,
+                    state_dir=state_dir,
+                    encryption=sealing,
+                    urls=[spec.url for spec in specs],
+                )
                 report = job.run(tenants=chosen, dry_run=dry_run)
             reports.append(report)
             if dry_run:
@@ -96,6 +115,10 @@ def run_command(tenants: tuple[str, ...], dry_run: bool, output: str) -> None:
                 log.info(summary(report))
             return mirror_outcome(report, journal, datetime.now(UTC), since=run.interrupted_since)
         finally:
+            for destination in destinations:
+                destination.close()
+            if uploads is not None:
+                uploads.close()
             if journal is not None:
                 journal.close()
 
@@ -106,6 +129,29 @@ def run_command(tenants: tuple[str, ...], dry_run: bool, output: str) -> None:
         emit_json(reports[0].as_json())
     if not ok:
         raise click.exceptions.Exit(1)
+
+
+class SharedUploads:
+    """The uploads journal of the run's threads: one call at a time on its connection."""
+
+    def __init__(self, inner: StateUploads):
+        self.inner = inner
+        self._lock = threading.Lock()
+
+    def find(self, destination: str, key: str):
+        with self._lock:
+            return self.inner.find(destination, key)
+
+    def start(self, destination: str, key: str, upload_id: str, sha256: str) -> None:
+        with self._lock:
+            self.inner.start(destination, key, upload_id, sha256)
+
+    def forget(self, destination: str, key: str) -> None:
+        with self._lock:
+            self.inner.forget(destination, key)
+
+    def close(self) -> None:
+        self.inner.conn.close()
 
 
 def summary(report: MirrorReport) -> str:

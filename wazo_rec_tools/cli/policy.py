@@ -79,10 +79,12 @@ def validate(policy_file: Path | None, policy_path: Path | None, online: bool, o
     """Check the policy: schema and semantics offline, names too with --online.
 
     Errors are `file:line:column: message`, all of them at once. With --online, also how
-    many users `defaults` and each rule select. Nothing is written.
+    many users `defaults` and each rule select. The configuration is checked too
+    (destinations, encryption). Nothing is written.
     With --output json: {policy, valid, errors, warnings, tenants}; exit 1 when not valid.
     """
-    path = policy_file or policy_path or app().config.policy
+    config = app().config  # loading it reports its errors
+    path = policy_file or policy_path or config.policy
     if output == "json":
         _validate_json(path, online)
         return

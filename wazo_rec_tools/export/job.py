@@ -9,6 +9,7 @@ Which step comes next is `steps.next_step`; a run plans every window first, then
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import time
@@ -19,14 +20,16 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ..config import ExportConfig
+from ..destinations import Destination, DestinationError, StateUploads
+from ..destinations.encryption import SUFFIX, Encryption
 from ..durable import sha256_of, write_json
 from ..errors import UserError
 from ..jobs.folders import check_writable, not_writable
 from ..localzone import local_timezone
 from ..wazo.http import ApiError
 from ..wazo.stack import Wazo
-from .destinations import Destination, DestinationError, archive_key, manifest_key
 from .journal import Entry, Journal
+from .layout import archive_key, manifest_key
 from .manifest import ArchiveInvalid, build_manifest, check_archive, expected_recordings
 from .progress import Reporter, human_size
 from .steps import Step, describe, give_up_text, next_step
@@ -135,6 +138,14 @@ class Planned:
         return f"{self.tenant.slug} {self.window.label}"
 
 
+@dataclass(frozen=True)
+class _Outgoing:
+    path: Path
+    key: str
+    sha256: str
+    plain_sha256: str | None  # when `path` is an encrypted copy
+
+
 class ExportFailed(Exception):
     """The export of a window cannot complete this way; it is launched again next run."""
 
@@ -235,8 +246,12 @@ class ExportJob:
         poll: PollPolicy | None = None,
         max_attempts: int = MAX_ATTEMPTS,
         sleep: Callable[[float], None] = time.sleep,
+        encryption: Encryption | None = None,
+        deliveries: StateUploads | None = None,
     ):
         self.wazo = wazo
+        self.encryption = encryption
+        self.deliveries = deliveries  # what was stored where, with both sha256 when encrypted
         self.settings = settings
         self.journal = journal  # None in a dry run without any journal yet
         self.destinations = destinations
@@ -543,20 +558,87 @@ class ExportJob:
         archive = Path(entry.archive_path)
         manifest = Path(entry.manifest_path)
         key = self._key(tenant, window)
-        manifest_sha = sha256_of(manifest)
+        files = self._outgoing(archive, manifest, key, entry.sha256)
         locations, manifests = [], []
         for destination in self.destinations:
-            locations.append(destination.deliver(archive, key, entry.sha256))
-            manifests.append(destination.deliver(manifest, manifest_key(key), manifest_sha))
+            for item in files:
+                location = destination.deliver(item.path, item.key, item.sha256)
+                if self.deliveries is not None:
+                    self.deliveries.record_object(
+                        destination.url,
+                        item.key,
+                        sha256=item.sha256,
+                        plain_sha256=item.plain_sha256,
+                        size=item.path.stat().st_size,
+                        location=location,
+                    )
+            locations.append(destination.location(files[0].key))
+            manifests.append(destination.location(files[1].key))
         entry = self._journal.mark_delivered(tenant.uuid, window, locations)
-        for path in (archive, manifest):
+        for path in {archive, manifest, *(item.path for item in files)}:
             path.unlink(missing_ok=True)
         where = f"{tenant.slug} {window.label}"
+        sealed = " (encrypted)" if self.encryption else ""
         self.reporter.info(
-            f"{where}: delivered {entry.recordings} recording(s), {human_size(entry.size)} "
-            f"-> {', '.join(locations)}"
+            f"{where}: delivered {entry.recordings} recording(s), {human_size(entry.size)}"
+            f"{sealed} -> {', '.join(locations)}"
         )
         return Outcome(tenant, window, "delivered", ", ".join(locations), entry, manifests)
+
+    def _outgoing(self, archive: Path, manifest: Path, key: str, sha256: str) -> list[_Outgoing]:
+        """The files to store: the archive and its manifest, or both encrypted.
+
+        Encrypted copies stay in the spool until every destination has them: age output is
+        random, so a resumed delivery must send the very bytes it sent before.
+        """
+        if self.encryption is None:
+            return [
+                _Outgoing(archive, key, sha256, None),
+                _Outgoing(manifest, manifest_key(key), sha256_of(manifest), None),
+            ]
+        sealed_archive = archive.with_name(archive.name + SUFFIX)
+        sealed_manifest = manifest.with_name(manifest.name + SUFFIX)
+        if sealed_archive.exists() and sealed_manifest.exists():
+            data = json.loads(manifest.read_text())
+            return [
+                _Outgoing(sealed_archive, key + SUFFIX, sha256_of(sealed_archive), sha256),
+                _Outgoing(
+                    sealed_manifest,
+                    manifest_key(key) + SUFFIX,
+                    sha256_of(sealed_manifest),
+                    data.get("sealed_manifest_plain_sha256"),
+                ),
+            ]
+        archive_sha, archive_size = self.encryption.encrypt_file(archive, sealed_archive)
+        data = json.loads(manifest.read_text())
+        # the manifest keeps both: what the recordings are, and what the bucket holds
+        data["encryption"] = {
+            "format": "age",
+            "recipients": list(self.encryption.recipients),
+            "archive": {
+                "file": Path(key).name + SUFFIX,
+                "size": archive_size,
+                "sha256": archive_sha,
+            },
+        }
+        payload = (json.dumps(data, indent=2, sort_keys=True) + "\n").encode()
+        plain_manifest_sha = hashlib.sha256(payload).hexdigest()
+        # remembered (before the sealed copy exists) for a resumed run, which re-reads the
+        # spool's plain manifest; that one is never delivered when encryption is on
+        write_json(
+            manifest,
+            {
+                **json.loads(manifest.read_text()),
+                "sealed_manifest_plain_sha256": plain_manifest_sha,
+            },
+        )
+        manifest_sha, _ = self.encryption.encrypt_bytes(payload, sealed_manifest)
+        return [
+            _Outgoing(sealed_archive, key + SUFFIX, archive_sha, sha256),
+            _Outgoing(
+                sealed_manifest, manifest_key(key) + SUFFIX, manifest_sha, plain_manifest_sha
+            ),
+        ]
 
     # -- pieces --------------------------------------------------------------------------
 
@@ -598,7 +680,9 @@ class ExportJob:
                 self.reporter.info(f"removed {leftover}, left by an interrupted delivery")
         keep = set()
         for entry in self._journal.entries():
-            keep.update(p for p in (entry.archive_path, entry.manifest_path) if p)
+            for p in (entry.archive_path, entry.manifest_path):
+                if p:
+                    keep.update((p, p + SUFFIX))  # encrypted copies wait for every destination
         for path in self.spool.iterdir():
             if str(path) not in keep:
                 path.unlink(missing_ok=True)

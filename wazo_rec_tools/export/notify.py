@@ -12,7 +12,7 @@ from typing import Any
 
 from ..jobs import events as ev
 from ..jobs.report import JobOutcome
-from .destinations import manifest_key
+from .layout import manifest_key
 
 JOB = "export"
 UNDONE = ("failed", "pending", "gave-up")

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..destinations.uploads import UPLOADS_SQL
 from ..errors import UserError
 
 DB_NAME = "journal.sqlite3"
@@ -134,6 +135,7 @@ CREATE TABLE mirror_recordings (
     spool_path      TEXT,
     size            INTEGER,
     sha256          TEXT,
+    sealed_sha256   TEXT,
     delivered_to    TEXT NOT NULL DEFAULT '{}',
     attempts        INTEGER NOT NULL DEFAULT 0,
     next_attempt_at TEXT,
@@ -169,7 +171,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "export windows", _sql(_V1_EXPORT_WINDOWS)),
     Migration(2, "export skips", _sql(_EXPORT_SKIPS)),
     Migration(3, "notification outbox, metrics and runs", _sql(_NOTIFY_OUTBOX_AND_METRICS)),
-    Migration(4, "per-recording mirror journal", _sql(_MIRROR)),
+    Migration(4, "destination uploads and delivered objects", _sql(UPLOADS_SQL)),
+    Migration(5, "per-recording mirror journal", _sql(_MIRROR)),
 )
 
 LATEST = MIGRATIONS[-1].version

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -31,9 +32,10 @@ from pathlib import Path
 from typing import Any
 
 from ..config import MirrorConfig
+from ..destinations import Destination, DestinationError
+from ..destinations.encryption import Encryption
 from ..durable import sha256_of
 from ..errors import UserError
-from ..export.destinations import Destination, DestinationError
 from ..export.progress import Reporter, human_size
 from ..jobs.tenants import Tenant, chosen_tenants
 from ..wazo.http import ApiError
@@ -133,17 +135,23 @@ class MirrorJob:
         reporter: Reporter,
         *,
         state_dir: Path,
+        encryption: Encryption | None = None,
+        urls: list[str] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ):
-        if not destinations:
-            raise UserError("mirror.destinations is empty: there is nowhere to deliver to")
         self.wazo = wazo
         self.settings = settings
         self.journal = journal
         self.destinations = destinations
         self.reporter = reporter
         self.spool = Path(state_dir) / SPOOL_NAME
+        self.encryption = encryption
+        # where recordings go (a dry run opens no destination, and names them only)
+        self.urls = [d.url for d in destinations] or list(urls or [])
         self.clock = clock
+        # a store's client is not always safe to share between threads: one call at a time
+        # per destination (downloads and file:// writes still run side by side)
+        self._locks = {d.url: threading.Lock() for d in destinations}
 
     # -- the run ---------------------------------------------------------------------------
 
@@ -288,19 +296,31 @@ class MirrorJob:
             media = self._spooled(tenant, rec)
             if media is None:
                 return rec, "gone", None
-            side = self._sidecar_file(tenant, rec)
+            media_key, side_key = rec.key, sidecar_key(rec.key)
+            sealed_media = sealed_side = None
+            if self.encryption is not None:
+                sealed_media = self._sealed(media, rec.recording_uuid + ".wav.age")
+                if rec.sealed_sha256 != sealed_media[1]:
+                    journal.mark_sealed(rec, sealed_media[1])
+                media_key, side_key = media_key + ".age", side_key + ".age"
+            side = self._sidecar_file(tenant, rec, sealed_media)
+            if self.encryption is not None:
+                sealed_side = self._sealed(side, rec.recording_uuid + ".json.age")
             todo = [d for d in self.destinations if d.url not in rec.delivered_to]
             last: tuple[str | None, str] = (None, "")
             for index, destination in enumerate(todo):
                 self._check_spool(media, rec)
-                location = destination.deliver(media, rec.key, rec.sha256 or "")
-                destination.deliver(side, sidecar_key(rec.key), sha256_of(side))
+                media_file, media_sha = sealed_media or (media, rec.sha256 or "")
+                side_file, side_sha = sealed_side or (side, sha256_of(side))
+                with self._locks[destination.url]:
+                    location = destination.deliver(media_file, media_key, media_sha)
+                    destination.deliver(side_file, side_key, side_sha)
                 if index < len(todo) - 1:
                     journal.mark_destination(rec, destination.url, location)
                 else:
                     last = (destination.url, location)
             journal.mark_delivered(rec, *last)
-            for leftover in (media, side):
+            for leftover in self._spool_path(tenant, rec).parent.glob(rec.recording_uuid + ".*"):
                 with contextlib.suppress(FileNotFoundError):
                     leftover.unlink()
             return rec, "delivered", None
@@ -369,7 +389,21 @@ class MirrorJob:
                 media.unlink()
             raise DestinationError("the spooled copy no longer matches its sha256: fetched again")
 
-    def _sidecar_file(self, tenant: Tenant, rec: Recording) -> Path:
+    def _sealed(self, plain: Path, name: str) -> tuple[Path, str]:
+        """The file encrypted to the configured recipients, in the spool, and its sha256.
+
+        age output differs on each encryption, so an encrypted copy is made once and kept
+        until every destination holds it: a resumed delivery sends the same bytes."""
+        assert self.encryption is not None
+        target = plain.with_name(name)
+        if target.exists():
+            return target, sha256_of(target)
+        digest, _ = self.encryption.encrypt_file(plain, target)
+        return target, digest
+
+    def _sidecar_file(
+        self, tenant: Tenant, rec: Recording, sealed: tuple[Path, str] | None = None
+    ) -> Path:
         """The sidecar, written to the spool: deterministic, so a repeat is byte-identical."""
         data = sidecar(
             tenant_uuid=tenant.uuid,
@@ -382,6 +416,12 @@ class MirrorJob:
             size=rec.size or 0,
             sha256=rec.sha256 or "",
         )
+        if sealed is not None:
+            data["recording"]["encrypted"] = {
+                "format": "age",
+                "sha256": sealed[1],
+                "size": sealed[0].stat().st_size,
+            }
         path = self._spool_path(tenant, rec).with_suffix(".json")
         payload = (json.dumps(data, indent=2, sort_keys=True) + "\n").encode()
         # rebuilt from the journal each time, so the spool copy needs no fsync
@@ -395,7 +435,7 @@ class MirrorJob:
         configured destination and older than keep_on_stack."""
         journal = self._journal()
         cutoff = self.clock() - self.settings.keep_on_stack
-        urls = {d.url for d in self.destinations}
+        urls = set(self.urls)
         by_cdr: dict[int, list[Recording]] = {}
         for rec in journal.deletable(tenant.uuid):
             ended = utc(rec.end_time or rec.start_time)
@@ -414,9 +454,12 @@ class MirrorJob:
 
     def _verified(self, rec: Recording) -> str | None:
         """None when every destination holds this media with its sha256, else what is wrong."""
+        key, sha = rec.key, rec.sha256 or ""
+        if self.encryption is not None:
+            key, sha = key + ".age", rec.sealed_sha256 or ""
         for destination in self.destinations:
             try:
-                if not destination.exists(rec.key, rec.sha256 or ""):
+                if not destination.exists(key, sha):
                     return f"{destination.url} no longer holds {rec.key}"
             except DestinationError as exc:
                 return str(exc)

@@ -56,6 +56,7 @@ class Recording:
     spool_path: str | None = None
     size: int | None = None
     sha256: str | None = None
+    sealed_sha256: str | None = None  # of the encrypted media, with encryption.age_recipients
     delivered_to: dict[str, str] = field(default_factory=dict)
     attempts: int = 0
     next_attempt_at: str | None = None
@@ -80,6 +81,7 @@ class Recording:
             "status": self.status,
             "size": self.size,
             "sha256": self.sha256,
+            "encrypted_sha256": self.sealed_sha256,
             "locations": dict(self.delivered_to),
             "attempts": self.attempts,
             "next_attempt_at": self.next_attempt_at,
@@ -356,6 +358,10 @@ class MirrorJournal:
     def mark_downloaded(self, rec: Recording, spool: Path, size: int, sha256: str) -> None:
         """The media is fsynced in the spool: its size and sha256 are the reference now."""
         self._update(rec, status="downloaded", spool_path=str(spool), size=size, sha256=sha256)
+
+    def mark_sealed(self, rec: Recording, sha256: str) -> None:
+        """The encrypted copy made for the destinations (kept until all of them hold it)."""
+        self._update(rec, sealed_sha256=sha256)
 
     def mark_destination(self, rec: Recording, url: str, location: str) -> None:
         done = dict(rec.delivered_to, **{url: location})

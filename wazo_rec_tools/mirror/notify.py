@@ -36,7 +36,7 @@ def _delivered(outcome: JobOutcome, at: datetime, rec: Recording) -> None:
             tenant=ev.tenant_data(rec.tenant_uuid, rec.tenant_slug),
             recording=_recording_data(rec),
             size=rec.size or 0,
-            sha256=rec.sha256 or "",
+            sha256=rec.sealed_sha256 or rec.sha256 or "",
             locations=locations,
             sidecars=[sidecar_key(location) for location in locations],
         )
