@@ -75,3 +75,10 @@ def test_mirror_config_defaults_and_durations(tmp_path):
     assert mirror.lag == timedelta(seconds=90)
     assert mirror.keep_on_stack == timedelta(days=30)
     assert mirror.delete_after_delivery is False and mirror.destinations == []
+
+
+def test_destinations_check_probes_the_mirror_destinations_too(mirror_config, run_cli, mirror_dir):
+    mirror_dir.mkdir(parents=True)
+    result = run_cli("destinations", "check")
+    assert result.exit_code == 0, result.stderr
+    assert f"file://{mirror_dir}: ok" in result.stdout.splitlines()
