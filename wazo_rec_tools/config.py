@@ -225,7 +225,7 @@ EVENTS = (
     "job.failed",
 )
 # The unattended jobs a healthchecks entry can follow; `apply` is always the `sync` job.
-JOBS = ("export", "mirror", "sync")
+JOBS = ("export", "mirror", "sync", "audit")
 NOTIFY_KINDS = ("webhook", "healthchecks", "apprise")
 APPRISE_INSTALL = "pip install 'wazo-rec-tools[apprise]'"
 NOTIFY_TIMEOUT = 10.0
