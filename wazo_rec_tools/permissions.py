@@ -18,6 +18,15 @@ MIRROR = [
 ]
 MIRROR_DELETE = ["call-logd.cdr.recordings.media.delete"]
 
+# the audit (docs/audit.md): reads only, with admin credentials
+AUDIT = [
+    "auth.tenants.read",
+    "confd.users.read",
+    "confd.groups.read",
+    "confd.queues.read",
+    "call-logd.cdr.read",
+]
+
 POLICY = [
     "auth.tenants.read",
     "confd.users.read",

@@ -124,6 +124,7 @@ def _missing_acl(wazo: Wazo, credential: str) -> dict[str, list[str]]:
     if credential == "password":
         jobs["policy"] = permissions.POLICY + permissions.POLICY_FEATURES
         jobs["admin"] = permissions.ADMIN
+        jobs["audit"] = permissions.AUDIT
     wanted = sorted({acl for acls in jobs.values() for acl in acls})
     try:
         held = wazo.check_scopes(wanted)
