@@ -1,4 +1,5 @@
-"""The ACLs each job of the tool needs (auth.md §5-§6), for `status` and `export setup`."""
+"""The ACLs each job of the tool needs (docs/wazo-api.md, auth §5-§6), for `status` and
+`export setup`."""
 
 from __future__ import annotations
 
@@ -41,7 +42,8 @@ POLICY = [
 POLICY_FEATURES = [
     "confd.extensions.features.read",
     "confd.extensions.features.*.update",
-    "confd.asterisk.features.applicationmap.get",  # confd.md §0: `get`, not the spec's `read`
+    # docs/wazo-api.md, confd §0: `get`, not the spec's `read`
+    "confd.asterisk.features.applicationmap.get",
     "confd.asterisk.features.applicationmap.update",
 ]
 

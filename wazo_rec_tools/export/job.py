@@ -39,8 +39,8 @@ MAX_ATTEMPTS = 3  # launches of one window before the timer stops retrying it
 
 @dataclass(frozen=True)
 class PollPolicy:
-    """How an export is waited for: growing intervals, and a deadline per run (call-logd.md §3:
-    a dead worker leaves an export pending forever)."""
+    """How an export is waited for: growing intervals, and a deadline per run
+    (docs/wazo-api.md, call-logd §3: a dead worker leaves an export pending forever)."""
 
     first: float = 0.5
     factor: float = 1.5
@@ -390,7 +390,7 @@ class ExportJob:
             tenant=self._header_tenant(tenant),
             email=self.settings.email,
         )
-        if export_uuid is None:  # call-logd.md §2: 400 no-recording-to-export
+        if export_uuid is None:  # docs/wazo-api.md, call-logd §2: 400 no-recording-to-export
             entry = self._journal.mark_empty(tenant.uuid, tenant.slug, window)
             self.reporter.info(f"{tenant.slug} {window.label}: no recording, nothing to export")
             return Outcome(tenant, window, "empty", entry=entry)
@@ -432,7 +432,8 @@ class ExportJob:
         interval = self.poll.first
         while True:
             try:
-                # call-logd.md §4/§5: the export belongs to the token's tenant; no Wazo-Tenant
+                # docs/wazo-api.md, call-logd §4/§5: the export belongs to the token's tenant;
+                # no Wazo-Tenant
                 export = self.wazo.calllogd.get_export(export_uuid)
             except ApiError as exc:
                 if exc.status == 404:
@@ -472,7 +473,8 @@ class ExportJob:
             # published in the spool only once complete (durable.stream_into)
             download = self.wazo.calllogd.download_export(export_uuid, archive, progress=progress)
         except ApiError as exc:
-            if exc.status == 404:  # call-logd.md §5: what a failed or purged export answers
+            # docs/wazo-api.md, call-logd §5: what a failed or purged export answers
+            if exc.status == 404:
                 raise ExportGone(
                     f"export {export_uuid} cannot be downloaded (404 {exc.message})"
                 ) from None

@@ -35,7 +35,7 @@ def chosen_tenants(
     except ApiError as exc:
         if exc.status != 401 or refs is None or len(refs) != 1:
             raise
-        # auth.md §5: without auth.tenants.read the account only sees its own tenant
+        # docs/wazo-api.md, auth §5: without auth.tenants.read the account only sees its own tenant
         own = wazo.token_tenant
         ref = refs[0]
         if _UUID.match(ref) and ref != own:

@@ -51,7 +51,8 @@ RETRY_FIRST = timedelta(minutes=1)
 RETRY_LONGEST = timedelta(hours=6)
 SPOOL_NAME = "mirror-spool"
 
-# call-logd.md §8: the recording is not there any more, and asking again will not bring it back
+# docs/wazo-api.md, call-logd §8: the recording is not there any more, and asking again will not
+# bring it back
 MISSING_FILE = "its file is missing on the stack"
 _GONE = {
     "recording-media-not-found": "deleted on the stack before it could be fetched",
@@ -485,8 +486,8 @@ class MirrorJob:
             except ApiError as exc:
                 purged = exc.details.get("cdr_id") if exc.status == 404 else None
                 if purged is not None and int(purged) in batch:
-                    # call-logd.md §8: one unknown CDR and nothing of the batch is deleted;
-                    # that CDR is purged, so its recordings are no longer on the stack
+                    # docs/wazo-api.md, call-logd §8: one unknown CDR and nothing of the batch is
+                    # deleted; that CDR is purged, so its recordings are no longer on the stack
                     gone = safe[int(purged)]
                     journal.mark_deleted(gone)
                     result.deleted.extend(gone)

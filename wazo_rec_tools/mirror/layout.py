@@ -13,7 +13,8 @@ from typing import Any
 
 SIDECAR_FORMAT = "wazo-rec-mirror/1"
 
-# The CDR fields a receiver needs to file a recording without calling back (call-logd.md §7).
+# The CDR fields a receiver needs to file a recording without calling back (docs/wazo-api.md,
+# call-logd §7).
 _CDR_FIELDS = (
     "call_direction",
     "call_status",
