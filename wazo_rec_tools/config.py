@@ -1,11 +1,13 @@
-"""The configuration file (`config.example.yml`): the stack, the credentials, the export,
+"""The configuration file (`config.example.yml`): the stack, the credentials, the jobs,
 the notifications."""
 
 from __future__ import annotations
 
 import importlib.util
 import os
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -138,6 +140,73 @@ class ExportConfig(_Strict):
         return value
 
 
+_DURATION = re.compile(r"^(\d+)(s|m|h|d)$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(value: Any) -> timedelta:
+    """`90s`, `2m`, `6h`, `7d` (or a number of seconds) as a timedelta."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, bool):
+        raise ValueError(f"expected a duration such as 2m or 7d, got {value!r}")
+    if isinstance(value, int) and value >= 0:
+        return timedelta(seconds=value)
+    match = _DURATION.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError(f"expected a duration such as 90s, 2m, 6h or 7d, got {value!r}")
+    return timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+
+
+class MirrorConfig(_Strict):
+    """`mirror:`: per-recording delivery (docs/mirror.md)."""
+
+    tenants: Literal["all"] | list[StrictStr] = "all"
+    # the same entries as export.destinations (destinations/entries.py), checked at load
+    destinations: list[Any] = Field(default_factory=list)
+    lag: timedelta = Field(timedelta(minutes=2), strict=False)
+    start: datetime | None = Field(None, strict=False)
+    concurrency: Annotated[int, Field(ge=1, le=32)] = 4
+    max_attempts: Annotated[int, Field(ge=1, le=100)] = 8
+    delete_after_delivery: StrictBool = False
+    keep_on_stack: timedelta = Field(timedelta(days=7), strict=False)
+
+    @field_validator("lag", "keep_on_stack", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> Any:
+        return parse_duration(value)
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _start(cls, value: Any) -> Any:
+        if value is None:
+            return value
+        if isinstance(value, datetime):
+            moment = value
+        elif isinstance(value, str):
+            try:
+                moment = datetime.fromisoformat(value)
+            except ValueError:
+                raise ValueError(
+                    f"expected an ISO date-time such as 2026-12-01T00:00:00Z, got {value!r}"
+                ) from None
+        else:
+            raise ValueError(f"expected an ISO date-time, got {value!r}")
+        if moment.tzinfo is None:
+            raise ValueError(f"{value!r} has no UTC offset: write it with Z or +01:00")
+        return moment
+
+    @field_validator("destinations", mode="before")
+    @classmethod
+    def _destinations(cls, value: Any) -> Any:
+        return ExportConfig._destinations(value)
+
+    @field_validator("tenants")
+    @classmethod
+    def _tenants(cls, value: Any) -> Any:
+        return ExportConfig._tenants(value)
+
+
 class EncryptionConfig(_Strict):
     """What leaves the stack is encrypted to these age recipients (destinations/encryption)."""
 
@@ -156,7 +225,7 @@ EVENTS = (
     "job.failed",
 )
 # The unattended jobs a healthchecks entry can follow; `apply` is always the `sync` job.
-JOBS = ("export", "mirror", "sync")
+JOBS = ("export", "mirror", "sync", "audit")
 NOTIFY_KINDS = ("webhook", "healthchecks", "apprise")
 APPRISE_INSTALL = "pip install 'wazo-rec-tools[apprise]'"
 NOTIFY_TIMEOUT = 10.0
@@ -285,6 +354,7 @@ class _ConfigModel(_Strict):
     auth: AuthConfig = Field(default_factory=AuthConfig)
     policy: Path = Field(Path("/etc/wazo-rec-tools/policy.yml"), strict=False)
     export: ExportConfig = Field(default_factory=ExportConfig)
+    mirror: MirrorConfig = Field(default_factory=MirrorConfig)
     notify: list[NotifyHook] = Field(default_factory=list)
     metrics: Path | None = Field(None, strict=False)
 
@@ -315,6 +385,7 @@ class Config:
     auth: AuthConfig
     policy: Path
     export: ExportConfig
+    mirror: MirrorConfig = field(default_factory=MirrorConfig)
     path: Path | None = None
     document: Document | None = None
     encryption: EncryptionConfig | None = None
@@ -371,6 +442,8 @@ def load_config(path: Path | str | None = None, *, required: bool = False) -> Co
         }
     )
     specs, problems = check_entries(doc, ("export", "destinations"), model.export.destinations)
+    mirrored, more = check_entries(doc, ("mirror", "destinations"), model.mirror.destinations)
+    problems += more
     problems += _check_encryption(doc, model.encryption)
     if problems:
         raise InputErrors(problems)
@@ -396,6 +469,7 @@ def load_config(path: Path | str | None = None, *, required: bool = False) -> Co
         auth=auth,
         policy=resolve(model.policy),
         export=export,
+        mirror=model.mirror.model_copy(update={"destinations": mirrored}),
         path=cfg_path,
         document=doc,
         encryption=model.encryption,
@@ -425,9 +499,11 @@ def _check_encryption(doc: Document, encryption: EncryptionConfig | None) -> lis
     return problems
 
 
-def destination_specs(settings: ExportConfig) -> list[DestinationSpec]:
-    """`export.destinations` as checked entries (an `ExportConfig` built in code holds URLs)."""
-    specs, problems = check_entries(None, ("export", "destinations"), settings.destinations)
+def destination_specs(settings: ExportConfig | MirrorConfig) -> list[DestinationSpec]:
+    """`export.destinations` (or the mirror's) as checked entries (settings built in code
+    hold URLs)."""
+    section = "mirror" if isinstance(settings, MirrorConfig) else "export"
+    specs, problems = check_entries(None, (section, "destinations"), settings.destinations)
     if problems:
         raise InputErrors(problems)
     return specs

@@ -100,22 +100,27 @@ def write_json(path: Path, data: Any, mode: int = 0o640) -> None:
 
 
 @contextlib.contextmanager
-def stream_into(path: Path, mode: int = 0o600) -> Iterator[BinaryIO]:
+def stream_into(path: Path, mode: int = 0o600, *, sync: bool = True) -> Iterator[BinaryIO]:
     """Write a stream into `<path>.part`; when the block ends without an error, fsync it and
-    rename it to `path`. On an error the part is removed and `path` is left as it was."""
+    rename it to `path`. On an error the part is removed and `path` is left as it was.
+
+    `sync=False` skips the fsyncs, for a copy that is hashed again before every use (the
+    mirror's spool): a crash can lose it, never make it pass for complete."""
     part = part_path(path)
     fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, mode)
     try:
         with os.fdopen(fd, "wb") as out:
             yield out
             out.flush()
-            os.fsync(out.fileno())
+            if sync:
+                os.fsync(out.fileno())
         os.replace(part, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             part.unlink()
         raise
-    fsync_dir(path.parent)
+    if sync:
+        fsync_dir(path.parent)
 
 
 def part_path(path: Path) -> Path:

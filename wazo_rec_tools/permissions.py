@@ -1,4 +1,5 @@
-"""The ACLs each job of the tool needs (auth.md §5-§6), for `status` and `export setup`."""
+"""The ACLs each job of the tool needs (docs/wazo-api.md, auth §5-§6), for `status` and
+`export setup`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,23 @@ EXPORT = [
     "call-logd.cdr.read",  # the manifest lists the window's recordings
 ]
 EXPORT_ALL_TENANTS = ["auth.tenants.read"]
+
+# the mirror (docs/mirror.md): list recorded CDRs, fetch each recording, and with
+# delete_after_delivery remove the delivered ones through the bulk endpoint
+MIRROR = [
+    "call-logd.cdr.read",
+    "call-logd.cdr.*.recordings.*.media.read",
+]
+MIRROR_DELETE = ["call-logd.cdr.recordings.media.delete"]
+
+# the audit (docs/audit.md): reads only, with admin credentials
+AUDIT = [
+    "auth.tenants.read",
+    "confd.users.read",
+    "confd.groups.read",
+    "confd.queues.read",
+    "call-logd.cdr.read",
+]
 
 POLICY = [
     "auth.tenants.read",
@@ -24,7 +42,8 @@ POLICY = [
 POLICY_FEATURES = [
     "confd.extensions.features.read",
     "confd.extensions.features.*.update",
-    "confd.asterisk.features.applicationmap.get",  # confd.md §0: `get`, not the spec's `read`
+    # docs/wazo-api.md, confd §0: `get`, not the spec's `read`
+    "confd.asterisk.features.applicationmap.get",
     "confd.asterisk.features.applicationmap.update",
 ]
 
@@ -43,3 +62,10 @@ ADMIN = [
 
 def export_acl(all_tenants: bool) -> list[str]:
     return EXPORT + (EXPORT_ALL_TENANTS if all_tenants else [])
+
+
+def mirror_acl(enabled: bool, delete: bool) -> list[str]:
+    """The mirror's ACLs when it has destinations (else none)."""
+    if not enabled:
+        return []
+    return MIRROR + (MIRROR_DELETE if delete else [])

@@ -1,10 +1,10 @@
 """The one rule for call-logd retention values, checked before any PUT (policy and command).
 
-call-logd.md §9: a PUT carries all three keys, and call-logd refuses recording_days greater
-than cdr_days. A key left unset (null) is in force at its default, so the rule compares the
-values the tenant will have after the PUT, defaults included: recordings cannot outlive
-their CDRs. call-logd has no upper bound of its own, but stores days in a 32-bit integer;
-a century is the sane limit.
+docs/wazo-api.md, call-logd §9: a PUT carries all three keys, and call-logd refuses recording_days
+greater than cdr_days. A key left unset (null) is in force at its default, so the rule compares the
+values the tenant will have after the PUT, defaults included: recordings cannot outlive their CDRs.
+call-logd has no upper bound of its own, but stores days in a 32-bit integer; a century is the sane
+limit.
 """
 
 from __future__ import annotations

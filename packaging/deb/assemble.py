@@ -281,6 +281,7 @@ def build(
             "tzdata",
             "systemd",
             "init-system-helpers (>= 1.54~)",
+            "adduser",  # postinst: the system user the units run as
         ]
         if package == CORE
         else [f"{CORE} (= {args.version})"]

@@ -1,4 +1,5 @@
-"""`wazo-rec calls list` and `calls record ...`: live calls in calld (calld.md §1-§3)."""
+"""`wazo-rec calls list` and `calls record ...`: live calls in calld (docs/wazo-api.md, calld
+§1-§3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""`wazo-rec recordings delete`: confirmation, dry run, all-or-nothing batches (call-logd.md §8)."""
+"""`wazo-rec recordings delete`: confirmation, dry run, all-or-nothing batches (docs/wazo-api.md,
+call-logd §8)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""`wazo-rec recordings download`: one CDR, or in bulk; parallel, resumable (call-logd.md §8)."""
+"""`wazo-rec recordings download`: one CDR, or in bulk; parallel, resumable (docs/wazo-api.md,
+call-logd §8)."""
 
 from __future__ import annotations
 

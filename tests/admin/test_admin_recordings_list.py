@@ -1,4 +1,5 @@
-"""`wazo-rec recordings list`: paged /cdr queries, spans, filters, formats (call-logd.md §7)."""
+"""`wazo-rec recordings list`: paged /cdr queries, spans, filters, formats (docs/wazo-api.md,
+call-logd §7)."""
 
 from __future__ import annotations
 

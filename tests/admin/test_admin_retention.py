@@ -1,4 +1,5 @@
-"""`retention show|set`: GET, merge, PUT all three keys, on change only (call-logd.md §9)."""
+"""`retention show|set`: GET, merge, PUT all three keys, on change only (docs/wazo-api.md, call-logd
+§9)."""
 
 from __future__ import annotations
 

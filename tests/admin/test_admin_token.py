@@ -1,4 +1,4 @@
-"""`wazo-rec token create|revoke`, and the private token file (auth.md §1, §3)."""
+"""`wazo-rec token create|revoke`, and the private token file (docs/wazo-api.md, auth §1, §3)."""
 
 from __future__ import annotations
 

@@ -51,11 +51,13 @@ def test_audit_service_is_a_oneshot_of_last_week_that_fails_on_findings():
     assert "wazo-rec-export.service" in unit["After"][0].split()
 
 
-def test_audit_service_is_read_only_and_loopback_only():
+def test_audit_service_writes_only_the_shared_state_directory_and_is_loopback_only():
     unit = settings(SERVICE)
 
     assert unit["ProtectSystem"] == ["strict"]
-    assert not {"StateDirectory", "ReadWritePaths", "CacheDirectory", "LogsDirectory"} & set(unit)
+    # the lock, and the outbox and figures when hooks are configured: nothing else
+    assert unit["StateDirectory"] == ["wazo-rec-tools"]
+    assert not {"ReadWritePaths", "CacheDirectory", "LogsDirectory"} & set(unit)
     assert (unit["IPAddressDeny"], unit["IPAddressAllow"]) == (["any"], ["localhost"])
     assert unit["LoadCredential"] == ["password:/etc/wazo-rec-tools/password"]
     assert all("password" not in value.lower() for value in unit.get("Environment", []))

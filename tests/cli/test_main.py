@@ -33,7 +33,7 @@ def test_status_reports_every_service_up(run_cli):
 
 
 def test_status_probes_wazo_auth_with_head(sandbox, run_cli):
-    """auth.md §0: wazo-auth's /status is HEAD-only; the other daemons answer GET."""
+    """docs/wazo-api.md, auth §0: wazo-auth's /status is HEAD-only; the other daemons answer GET."""
     sandbox.log.clear()
     assert run_cli("status").exit_code == 0
     probes = {(r.service, r.method) for r in sandbox.log.find(path=r"/\d\.\d/status$")}

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 UNITS = Path(__file__).resolve().parents[2] / "systemd"
-SERVICES = ["wazo-rec-export.service", "wazo-rec-sync.service"]
-TIMERS = ["wazo-rec-export.timer", "wazo-rec-sync.timer"]
+SERVICES = ["wazo-rec-export.service", "wazo-rec-sync.service", "wazo-rec-mirror.service"]
+TIMERS = ["wazo-rec-export.timer", "wazo-rec-sync.timer", "wazo-rec-mirror.timer"]
 INSTALLED_BINARY = "/usr/bin/wazo-rec"
 MAX_EXPOSURE = 1.5
 

@@ -118,7 +118,7 @@ def test_config_folder_is_root_only_with_the_examples_as_conffiles(installed):
     conffiles = installed.run("dpkg-query -W -f='${Conffiles}' wazo-rec-tools").stdout
 
     assert modes == [
-        "/etc/wazo-rec-tools 750 root:root",
+        "/etc/wazo-rec-tools 750 root:wazo-rec-tools",
         "/etc/wazo-rec-tools/credentials 700 root:root",
         "/etc/wazo-rec-tools/config.yml 644 root:root",
         "/etc/wazo-rec-tools/policy.yml 644 root:root",
@@ -130,6 +130,18 @@ def test_config_folder_is_root_only_with_the_examples_as_conffiles(installed):
     for name in ("config", "policy"):
         shipped = installed.run(f"cat /etc/wazo-rec-tools/{name}.yml").stdout
         assert shipped == (REPO / f"{name}.example.yml").read_text()
+
+
+def test_the_units_user_can_read_the_configuration_and_not_the_secrets(installed):
+    # the units run as wazo-rec-tools (User= with DynamicUser=): it reads config and policy
+    config = installed.run(
+        "runuser -u wazo-rec-tools -- wazo-rec -c /etc/wazo-rec-tools/config.yml validate"
+    )
+    assert "/etc/wazo-rec-tools/policy.yml: valid" in config.stdout
+    secrets = installed.run(
+        "runuser -u wazo-rec-tools -- ls /etc/wazo-rec-tools/credentials", check=False
+    )
+    assert secrets.returncode != 0 and "Permission denied" in secrets.stderr
 
 
 def test_bash_completion_completes_subcommands(installed):

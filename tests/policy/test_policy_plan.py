@@ -70,7 +70,8 @@ def test_group_body_carries_the_current_ignore_forward():
     change = only(plan_of(acme("    groups:\n      items: {Sales: {dtmf_record_toggle: true}}\n")))
     assert change.kind == "group"
     assert change.object_id == "11111111-0000-4000-8000-000000000101"
-    # confd.md §3: omitting ignore_forward would reset the Sales group's true to false
+    # docs/wazo-api.md, confd §3: omitting ignore_forward would reset the Sales group's true to
+    # false
     assert change.body() == {"dtmf_record_toggle": True, "ignore_forward": True}
 
 
@@ -117,7 +118,7 @@ def test_retention_body_carries_all_three_keys_keeping_the_unset_ones():
     change = only(plan_of(acme("    retention: {recording_days: 90}\n")))
     assert (change.kind, change.object_id) == ("retention", ACME.uuid)
     assert change.fields == {"recording_days": FieldChange(None, 90, "retention")}
-    # call-logd.md §9: an omitted key would be reset to null
+    # docs/wazo-api.md, call-logd §9: an omitted key would be reset to null
     assert change.body() == {"cdr_days": 365, "recording_days": 90, "export_days": 2}
 
 

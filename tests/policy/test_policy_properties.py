@@ -226,7 +226,9 @@ def apply_in_memory(plan: Plan, stack: Inventory) -> None:
         elif change.kind == "group":
             group = groups[change.object_id]
             group.dtmf_record_toggle = body.get("dtmf_record_toggle", group.dtmf_record_toggle)
-            group.ignore_forward = bool(body.get("ignore_forward"))  # confd.md §3 reset
+            group.ignore_forward = bool(
+                body.get("ignore_forward")
+            )  # docs/wazo-api.md, confd §3 reset
         elif change.kind == "queue":
             for name, value in body.items():
                 setattr(queues[change.object_id], name, value)

@@ -1,4 +1,4 @@
-"""ACL matching as xivo's AccessCheck does it (auth.md §6)."""
+"""ACL matching as xivo's AccessCheck does it (docs/wazo-api.md, auth §6)."""
 
 from __future__ import annotations
 

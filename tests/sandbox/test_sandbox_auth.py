@@ -1,4 +1,5 @@
-"""The wazo-auth emulation (auth.md): tokens, refresh tokens, tenants, users, policies."""
+"""The wazo-auth emulation (docs/wazo-api.md, auth): tokens, refresh tokens, tenants, users,
+policies."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The wazo-confd emulation (confd.md): lists, partial PUTs, quirks, global features."""
+"""The wazo-confd emulation (docs/wazo-api.md, confd): lists, partial PUTs, quirks, global
+features."""
 
 from __future__ import annotations
 
@@ -213,7 +214,7 @@ def test_group_put_with_ignore_forward_keeps_it(sandbox: Sandbox, root: requests
 
 
 def test_nested_groups_of_a_user_carry_no_label(sandbox: Sandbox, root: requests.Session) -> None:
-    """confd.md §2: uuid, id, name (`grp-<tenant>-<uuid>`) and links only."""
+    """docs/wazo-api.md, confd §2: uuid, id, name (`grp-<tenant>-<uuid>`) and links only."""
     member = next(u for u in sandbox.store.confd.users.values() if u["groups"])
     for body in (
         get(sandbox, root, f"/users/{member['uuid']}").json(),
@@ -229,7 +230,8 @@ def test_nested_groups_of_a_user_carry_no_label(sandbox: Sandbox, root: requests
 
 
 def test_group_members_carry_no_username(sandbox: Sandbox, root: requests.Session) -> None:
-    """confd.md §3: `members.users` items are uuid, firstname, lastname, priority, links."""
+    """docs/wazo-api.md, confd §3: `members.users` items are uuid, firstname, lastname, priority,
+    links."""
     listed = get(sandbox, root, "/groups", recurse="true").json()["items"]
     assert any(g["members"]["users"] for g in listed)
     one = next(g for g in listed if g["members"]["users"])

@@ -1,4 +1,4 @@
-"""auth and calld through the client layer (auth.md, calld.md)."""
+"""auth and calld through the client layer (docs/wazo-api.md (auth), docs/wazo-api.md (calld))."""
 
 from __future__ import annotations
 
@@ -91,5 +91,7 @@ def test_record_without_toggle_permission_is_403(sandbox, wazo):
 def test_record_on_another_tenants_call_is_404(sandbox, wazo):
     call = wazo.calld.calls(recurse=True)[0]
     with pytest.raises(ApiError) as info:
-        wazo.calld.record(call["call_id"], "stop")  # master tenant: no recursion (calld.md §1)
+        wazo.calld.record(
+            call["call_id"], "stop"
+        )  # master tenant: no recursion (docs/wazo-api.md, calld §1)
     assert info.value.status == 404 and info.value.error_id == "no-such-call"

@@ -1,4 +1,5 @@
-"""call-logd through the client layer: CDRs, media, exports, retention (call-logd.md)."""
+"""call-logd through the client layer: CDRs, media, exports, retention (docs/wazo-api.md
+(call-logd))."""
 
 from __future__ import annotations
 

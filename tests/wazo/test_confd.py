@@ -1,4 +1,4 @@
-"""confd through the client layer: the quirks of confd.md, one test each."""
+"""confd through the client layer: the quirks of docs/wazo-api.md (confd), one test each."""
 
 from __future__ import annotations
 

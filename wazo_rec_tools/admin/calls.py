@@ -1,4 +1,4 @@
-"""Live calls and their recording in calld (calld.md §1-§3)."""
+"""Live calls and their recording in calld (docs/wazo-api.md, calld §1-§3)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,16 @@ from ..wazo.calld import RECORD_ACTIONS
 from ..wazo.http import ApiError
 from ..wazo.stack import Wazo
 
-RECORDING_STATES = ("active", "paused")  # calld.md §2: `paused` is real, despite the spec
+RECORDING_STATES = (
+    "active",
+    "paused",
+)  # docs/wazo-api.md, calld §2: `paused` is real, despite the spec
 
 
 def list_calls(wazo: Wazo, tenant_uuid: str | None, *, recording_only: bool = False) -> list[dict]:
     """The live calls of a tenant; without one, of every tenant when the token is master's.
 
-    calld.md §2: `recurse` is honoured for the master tenant only.
+    docs/wazo-api.md, calld §2: `recurse` is honoured for the master tenant only.
     """
     if tenant_uuid is not None:
         calls = wazo.calld.calls(tenant=tenant_uuid)
@@ -25,9 +28,9 @@ def list_calls(wazo: Wazo, tenant_uuid: str | None, *, recording_only: bool = Fa
 
 
 def find_call_tenant(wazo: Wazo, call_id: str) -> str:
-    """The tenant a call belongs to, which calld wants in `Wazo-Tenant` (calld.md §1: no
-    recursion). A call does not carry its tenant, so each visible tenant is asked in turn,
-    the token's own first; with a master token, one recursive list first says if it exists.
+    """The tenant a call belongs to, which calld wants in `Wazo-Tenant` (docs/wazo-api.md, calld §1:
+    no recursion). A call does not carry its tenant, so each visible tenant is asked in turn, the
+    token's own first; with a master token, one recursive list first says if it exists.
     """
     if wazo.is_master_token():
         everywhere = wazo.calld.calls(recurse=True)
@@ -51,8 +54,8 @@ def find_call_tenant(wazo: Wazo, call_id: str) -> str:
 def record(wazo: Wazo, call_id: str, action: str, tenant_uuid: str) -> str | None:
     """start, stop, pause or resume the recording; calld's refusals become one clear line.
 
-    Returns None when the command was sent, or the call's record_state when a start found it
-    already recorded: calld.md §1 answers 204 and only replays the announcement, so nothing
+    Returns None when the command was sent, or the call's record_state when a start found it already
+    recorded: docs/wazo-api.md, calld §1 answers 204 and only replays the announcement, so nothing
     is sent and the caller says so rather than "started".
     """
     if action not in RECORD_ACTIONS:
@@ -69,7 +72,7 @@ def record(wazo: Wazo, call_id: str, action: str, tenant_uuid: str) -> str | Non
 
 
 def explain_record_error(exc: ApiError, call_id: str, action: str, tenant_uuid: str) -> UserError:
-    """calld.md §1, §3: what each refusal means and which setting decides."""
+    """docs/wazo-api.md, calld §1, §3: what each refusal means and which setting decides."""
     if exc.error_id == "recording-unauthorized":
         return UserError(
             f"call {call_id}: {action} refused (403 recording-unauthorized): on-demand "

@@ -1,4 +1,4 @@
-"""Deleting recordings in batches through the bulk endpoint (call-logd.md §8).
+"""Deleting recordings in batches through the bulk endpoint (docs/wazo-api.md, call-logd §8).
 
 `DELETE /cdr/recordings/media` deletes every recording of the listed CDRs, and is
 all-or-nothing: one bad CDR id and nothing of the batch is deleted. Batches hold the CDRs of

@@ -1,10 +1,10 @@
 """Downloading recordings: bounded parallel, streamed to `.part` names, renamed when complete.
 
-The resume rule: a file under its final name is complete, because it only ever appears by
-renaming a fully written, fsynced `.part` file. A `.part` file is a partial download and is
-fetched again from the start (call-logd gives no size to compare against, and a resumed
-`Range` request is not worth trusting: call-logd.md §13). So a re-run fetches exactly the
-recordings whose final file is missing.
+The resume rule: a file under its final name is complete, because it only ever appears by renaming a
+fully written, fsynced `.part` file. A `.part` file is a partial download and is fetched again from
+the start (call-logd gives no size to compare against, and a resumed `Range` request is not worth
+trusting: docs/wazo-api.md, call-logd §13). So a re-run fetches exactly the recordings whose final
+file is missing.
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ def download_one(wazo: Wazo, job: DownloadJob) -> DownloadOutcome:
         )
     except ApiError as exc:
         if exc.status == 400 and exc.error_id == "recording-media-not-found":
-            # call-logd.md §8: the media was deleted after the listing
+            # docs/wazo-api.md, call-logd §8: the media was deleted after the listing
             return DownloadOutcome(job, DELETED)
         return DownloadOutcome(job, FAILED, error=str(exc))
     except OSError as exc:

@@ -1,4 +1,5 @@
-"""Listing recordings: CDRs that have recordings, one row per recording (call-logd.md §7)."""
+"""Listing recordings: CDRs that have recordings, one row per recording (docs/wazo-api.md, call-logd
+§7)."""
 
 from __future__ import annotations
 
@@ -118,7 +119,8 @@ def window_cdrs(wazo: Wazo, query: RecordingQuery, **extra: Any) -> Iterator[dic
 def recordings_of_cdr(
     wazo: Wazo, cdr_id: int, zone: tzinfo, *, tenant_uuid: str | None = None
 ) -> list[RecordingRow]:
-    """The recordings of one CDR (GET /cdr/{id} looks across sub-tenants: call-logd.md §7)."""
+    """The recordings of one CDR (GET /cdr/{id} looks across sub-tenants: docs/wazo-api.md,
+    call-logd §7)."""
     cdr = wazo.calllogd.get_cdr(cdr_id, tenant=tenant_uuid)
     return rows_of_cdr(cdr, zone)
 
@@ -153,7 +155,8 @@ def resolve_user(wazo: Wazo, ref: str, *, tenant_uuid: str | None = None) -> dic
             for user in wazo.confd.users(
                 tenant=tenant_uuid, recurse=tenant_uuid is None, **{key: ref}
             )
-            # confd.md §1: exact-match filter; compared here again in case it was not applied
+            # docs/wazo-api.md, confd §1: exact-match filter; compared here again in case it was not
+            # applied
             if (user.get(key) or "").lower() == ref.lower()
         ]
         if len(found) == 1:
@@ -182,5 +185,5 @@ def parse_instant(value: Any) -> datetime | None:
         moment = datetime.fromisoformat(str(value))
     except ValueError:
         return None
-    # call-logd.md §0: output carries an offset; a bare value is taken as UTC
+    # docs/wazo-api.md, call-logd §0: output carries an offset; a bare value is taken as UTC
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,4 +1,4 @@
-"""Per-tenant retention in call-logd (call-logd.md §9).
+"""Per-tenant retention in call-logd (docs/wazo-api.md, call-logd §9).
 
 The PUT resets every key it does not carry, so a change is always GET, merge, PUT all three;
 and nothing is sent when nothing changes.
@@ -84,7 +84,8 @@ def show(wazo: Wazo, tenant_uuid: str | None) -> Retention:
 
 
 def apply(wazo: Wazo, tenant_uuid: str | None, wanted: dict[str, int | None]) -> RetentionChange:
-    """GET, merge, and PUT all three keys only if something changes (call-logd.md §9)."""
+    """GET, merge, and PUT all three keys only if something changes (docs/wazo-api.md, call-logd
+    §9)."""
     change = merge(show(wazo, tenant_uuid), wanted)
     if change.changed:
         wazo.calllogd.put_retention(change.after, tenant=tenant_uuid)

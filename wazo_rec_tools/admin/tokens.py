@@ -1,7 +1,7 @@
 """Refresh tokens: revoking one (writing one privately is `secrets.write_token_file`).
 
-auth.md §1: one refresh token per (user, client id); a second offline login returns the same
-one. auth.md §3: it is removed by DELETE /users/{uuid}/tokens/{client_id}.
+docs/wazo-api.md, auth §1: one refresh token per (user, client id); a second offline login returns
+the same one. docs/wazo-api.md, auth §3: it is removed by DELETE /users/{uuid}/tokens/{client_id}.
 The token value never reaches a log line, an exception or output (unless asked for).
 """
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -12,6 +13,7 @@ from .. import durable
 from ..admin.recordings import DEFAULT_PAGE_SIZE, resolve_user
 from ..audit.classify import MISSING, UNEXPECTED
 from ..audit.html import render_html
+from ..audit.notify import AUDIT_JOB, audit_outcome
 from ..audit.render import (
     csv_lines,
     json_chunks,
@@ -24,7 +26,10 @@ from ..audit.result import AuditResult
 from ..audit.run import AuditRequest, run_audit
 from ..errors import UserError
 from ..export.job import export_zone
+from ..export.progress import LineReporter
 from ..export.windows import last_complete
+from ..jobs.report import JobOutcome
+from ..jobs.shell import JobShell, RunContext
 from ..localzone import local_timezone
 from ..policy.load import load_policy
 from . import main
@@ -131,18 +136,35 @@ def audit_command(
         raise click.UsageError("give --policy or --no-policy, not both")
     loaded = None if no_policy else load_policy(policy_path or app().config.policy)
 
-    with app().connect() as wazo:
-        tenant_uuid = wazo.resolve_tenant(tenant)["uuid"] if tenant else None
-        user = resolve_user(wazo, user_ref, tenant_uuid=tenant_uuid) if user_ref else None
-        request = AuditRequest(
-            start=start,
-            end=end,
-            tenant=tenant_uuid,
-            user_uuid=user["uuid"] if user else None,
-            span=timedelta(days=span_days),
-            page_size=page_size,
-        )
-        result = run_audit(wazo, loaded, request, zone)
+    def audit_now() -> AuditResult:
+        with app().connect() as wazo:
+            tenant_uuid = wazo.resolve_tenant(tenant)["uuid"] if tenant else None
+            user = resolve_user(wazo, user_ref, tenant_uuid=tenant_uuid) if user_ref else None
+            request = AuditRequest(
+                start=start,
+                end=end,
+                tenant=tenant_uuid,
+                user_uuid=user["uuid"] if user else None,
+                span=timedelta(days=span_days),
+                page_size=page_size,
+            )
+            return run_audit(wazo, loaded, request, zone)
+
+    config = app().config
+    if config.notify or config.metrics:
+        # with hooks configured the audit is a job like the others: `audit.failed` when a
+        # call is missing or unexpected, pings, metrics (docs/audit.md)
+        results: list[AuditResult] = []
+
+        def work(run: RunContext) -> JobOutcome:
+            results.append(audit_now())
+            return audit_outcome(results[0], datetime.now(UTC), detailed=detailed_exitcode)
+
+        reporter = LineReporter(sys.stderr, sys.stderr)
+        JobShell(AUDIT_JOB, config, what="audit", reporter=reporter).run(work)
+        result = results[0]
+    else:
+        result = audit_now()
     for line in result.warnings:
         click.echo(line, err=True)
 

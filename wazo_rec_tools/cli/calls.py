@@ -108,7 +108,8 @@ def _record_command(action: str) -> None:
                 f"sent (tenant {where})"
             )
         else:
-            # calld.md §1: the state changes asynchronously; calld accepted the command
+            # docs/wazo-api.md, calld §1: the state changes asynchronously; calld accepted the
+            # command
             where = f"{label} ({tenant_uuid})" if label else tenant_uuid
             click.echo(f"call {call_id}: recording {DONE[action]} (tenant {where})")
 

@@ -13,7 +13,7 @@ from .context import app, emit_json, output_option
 
 @main.group()
 def destinations() -> None:
-    """The export's destinations (export.destinations)."""
+    """Where recordings go: export.destinations and mirror.destinations."""
 
 
 @destinations.command("check")
@@ -26,7 +26,14 @@ def check_command(output: str) -> None:
     and what to do. Exit status 1 when a destination cannot be written to.
     """
     results: list[CheckResult] = []
-    for spec in destination_specs(app().config.export):
+    config = app().config
+    seen: set[str] = set()
+    specs = [*destination_specs(config.export), *destination_specs(config.mirror)]
+    for spec in specs:
+        same = f"{spec.url} {spec.options!r}"
+        if same in seen:  # the same entry in both lists is probed once
+            continue
+        seen.add(same)
         try:
             destination = open_destination(spec)
         except UserError as exc:

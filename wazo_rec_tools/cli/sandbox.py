@@ -42,6 +42,7 @@ def write_client_files(sandbox: Sandbox, directory: Path) -> Path:
         "export:\n  state_dir: state\n  destinations: [file://"
         + str(directory / "archives")
         + "]\n"
+        "mirror:\n  destinations: [file://" + str(directory / "mirror") + "]\n"
     )
     durable.replace(config, text.encode(), 0o644)
     return config

@@ -19,7 +19,8 @@ from .context import app, emit_json, output_option
 def _probe(wazo: Wazo, service: str) -> tuple[bool, str]:
     """Up means the daemon answered (any status but a gateway error)."""
     http = wazo._http[service]
-    # auth.md §0: wazo-auth's /status answers HEAD only (GET is 405); the others answer GET
+    # docs/wazo-api.md, auth §0: wazo-auth's /status answers HEAD only (GET is 405); the others
+    # answer GET
     method = "HEAD" if service == "auth" else "GET"
     try:
         response = http.request(method, "/status", auth=False, expect=range(100, 600))
@@ -101,7 +102,8 @@ def _check_token(unauthenticated: Wazo) -> tuple[dict, Wazo]:
 
 
 def utc_with_offset(text: str | None) -> str | None:
-    """auth.md: `utc_expires_at` is UTC without an offset; say so in the value itself."""
+    """docs/wazo-api.md (auth): `utc_expires_at` is UTC without an offset; say so in the value
+    itself."""
     if not text:
         return text
     try:
@@ -118,9 +120,13 @@ def _missing_acl(wazo: Wazo, credential: str) -> dict[str, list[str]]:
     jobs: dict[str, list[str]] = {}
     if credential == "refresh token" or secrets.has_refresh_token(config):
         jobs["export"] = permissions.export_acl(config.export.tenants == "all")
+        mirror = config.mirror
+        if mirror.destinations:
+            jobs["mirror"] = permissions.mirror_acl(True, mirror.delete_after_delivery)
     if credential == "password":
         jobs["policy"] = permissions.POLICY + permissions.POLICY_FEATURES
         jobs["admin"] = permissions.ADMIN
+        jobs["audit"] = permissions.AUDIT
     wanted = sorted({acl for acls in jobs.values() for acl in acls})
     try:
         held = wazo.check_scopes(wanted)

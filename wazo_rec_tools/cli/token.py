@@ -95,7 +95,7 @@ def create_command(
 def revoke_command(client_id: str | None, output: str) -> None:
     """Delete the user's refresh token for the client id on wazo-auth.
 
-    Access tokens already issued with it stay valid until they expire (auth.md §1).
+    Access tokens already issued with it stay valid until they expire (docs/wazo-api.md, auth §1).
     """
     config = app().config
     client_id = client_id or config.auth.client_id

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,8 +22,8 @@ from ..config import ExportConfig
 from ..destinations import Destination, DestinationError, StateUploads
 from ..destinations.encryption import SUFFIX, Encryption
 from ..durable import sha256_of, write_json
-from ..errors import UserError
 from ..jobs.folders import check_writable, not_writable
+from ..jobs.tenants import Tenant, chosen_tenants
 from ..localzone import local_timezone
 from ..wazo.http import ApiError
 from ..wazo.stack import Wazo
@@ -36,28 +35,17 @@ from .steps import Step, describe, give_up_text, next_step
 from .windows import Window, due_windows
 
 MAX_ATTEMPTS = 3  # launches of one window before the timer stops retrying it
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 
 
 @dataclass(frozen=True)
 class PollPolicy:
-    """How an export is waited for: growing intervals, and a deadline per run (call-logd.md §3:
-    a dead worker leaves an export pending forever)."""
+    """How an export is waited for: growing intervals, and a deadline per run
+    (docs/wazo-api.md, call-logd §3: a dead worker leaves an export pending forever)."""
 
     first: float = 0.5
     factor: float = 1.5
     longest: float = 15.0
     deadline: float = 2 * 3600.0
-
-
-@dataclass(frozen=True)
-class Tenant:
-    uuid: str
-    slug: str
-    name: str | None = None
-
-    def as_dict(self) -> dict:
-        return {"uuid": self.uuid, "slug": self.slug, "name": self.name}
 
 
 @dataclass
@@ -335,25 +323,7 @@ class ExportJob:
 
     def resolve_tenants(self, refs: list[str] | None) -> list[Tenant]:
         """The tenants to export: --tenant, else export.tenants (`all`: every visible one)."""
-        if refs is None and self.settings.tenants != "all":
-            refs = list(self.settings.tenants)
-        try:
-            visible = self.wazo.tenants()
-        except ApiError as exc:
-            if exc.status != 401 or refs is None or len(refs) != 1:
-                raise
-            # auth.md §5: without auth.tenants.read the account only sees its own tenant
-            own = self.wazo.token_tenant
-            ref = refs[0]
-            slug = ref if not _UUID.match(ref) else own
-            if _UUID.match(ref) and ref != own:
-                raise UserError(
-                    f"tenant {ref} is not the service account's tenant, and listing tenants "
-                    "needs auth.tenants.read (re-run `wazo-rec export setup`)"
-                ) from None
-            return [Tenant(own, slug)]
-        chosen = visible if refs is None else [self.wazo.resolve_tenant(ref) for ref in refs]
-        return [Tenant(t["uuid"], t.get("slug") or t["uuid"], t.get("name")) for t in chosen]
+        return chosen_tenants(self.wazo, refs, self.settings.tenants)
 
     def _due(self, tenant: Tenant) -> list[Window]:
         """The tenant's due scheduled windows: the rows still to work on, and the time no row
@@ -420,7 +390,7 @@ class ExportJob:
             tenant=self._header_tenant(tenant),
             email=self.settings.email,
         )
-        if export_uuid is None:  # call-logd.md §2: 400 no-recording-to-export
+        if export_uuid is None:  # docs/wazo-api.md, call-logd §2: 400 no-recording-to-export
             entry = self._journal.mark_empty(tenant.uuid, tenant.slug, window)
             self.reporter.info(f"{tenant.slug} {window.label}: no recording, nothing to export")
             return Outcome(tenant, window, "empty", entry=entry)
@@ -462,7 +432,8 @@ class ExportJob:
         interval = self.poll.first
         while True:
             try:
-                # call-logd.md §4/§5: the export belongs to the token's tenant; no Wazo-Tenant
+                # docs/wazo-api.md, call-logd §4/§5: the export belongs to the token's tenant;
+                # no Wazo-Tenant
                 export = self.wazo.calllogd.get_export(export_uuid)
             except ApiError as exc:
                 if exc.status == 404:
@@ -502,7 +473,8 @@ class ExportJob:
             # published in the spool only once complete (durable.stream_into)
             download = self.wazo.calllogd.download_export(export_uuid, archive, progress=progress)
         except ApiError as exc:
-            if exc.status == 404:  # call-logd.md §5: what a failed or purged export answers
+            # docs/wazo-api.md, call-logd §5: what a failed or purged export answers
+            if exc.status == 404:
                 raise ExportGone(
                     f"export {export_uuid} cannot be downloaded (404 {exc.message})"
                 ) from None

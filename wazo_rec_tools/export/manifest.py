@@ -1,7 +1,7 @@
 """Checking a downloaded export against the CDRs, and the manifest that goes with it.
 
-call-logd.md §3: an archive entry is `<cdr_id>/<recording filename>`; the archive of a window
-must hold exactly the window's non-deleted recordings as `GET /cdr` lists them.
+docs/wazo-api.md, call-logd §3: an archive entry is `<cdr_id>/<recording filename>`; the archive of
+a window must hold exactly the window's non-deleted recordings as `GET /cdr` lists them.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ class ArchiveEntry:
 
 def expected_recordings(cdrs: Iterable[dict]) -> list[ExpectedRecording]:
     """The recordings an export of these CDRs holds: those whose file still exists
-    (call-logd.md §2 step 2: `deleted` recordings are left out)."""
+    (docs/wazo-api.md, call-logd §2 step 2: `deleted` recordings are left out)."""
     found = []
     for cdr in cdrs:
         for recording in cdr.get("recordings") or []:

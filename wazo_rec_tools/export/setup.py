@@ -1,8 +1,8 @@
-"""`wazo-rec export setup`: the export's service account, its least-privilege policy and its
-refresh token (auth.md §5), created with admin credentials. Safe to run again.
+"""`wazo-rec export setup`: the export's service account, its least-privilege policy and its refresh
+token (docs/wazo-api.md, auth §5), created with admin credentials. Safe to run again.
 
-The refresh token belongs to whoever logs in (auth.md §5, `token create`), so it is minted by
-logging in *as the service account*, with a generated password that is never shown: an
+The refresh token belongs to whoever logs in (docs/wazo-api.md, auth §5, `token create`), so it is
+minted by logging in *as the service account*, with a generated password that is never shown: an
 account that already exists without its token file can only get a new token by being created
 again (wazo-auth asks for the old password to change it), which --force does.
 """
@@ -42,7 +42,8 @@ class SetupReport:
 
 
 def export_acl(wazo: Wazo, config: Config, home_tenant: str) -> list[str]:
-    """auth.md §5: auth.tenants.read only when the export reaches beyond the account's tenant."""
+    """docs/wazo-api.md, auth §5: auth.tenants.read only when the export reaches beyond the
+    account's tenant."""
     tenants = config.export.tenants
     if tenants == "all":
         return permissions.export_acl(True)
@@ -102,6 +103,13 @@ def setup_service_account(
         user_state = "created" if user_state == "reused" else user_state
     account_tenant = user.get("tenant_uuid") or tenant["uuid"]
     acl = export_acl(wazo, config, account_tenant)
+    # the mirror runs with the same refresh token
+    mirror = config.mirror
+    acl += [
+        a
+        for a in permissions.mirror_acl(bool(mirror.destinations), mirror.delete_after_delivery)
+        if a not in acl
+    ]
     policy_uuid, policy_state = _ensure_policy(wazo, acl, account_tenant)
     attached = False
     if policy_uuid not in {p["uuid"] for p in wazo.auth.user_policies(user["uuid"])}:
@@ -148,12 +156,13 @@ def _ensure_policy(wazo: Wazo, acl: list[str], tenant_uuid: str) -> tuple[str, s
 
 
 def _delete_user(wazo: Wazo, user_uuid: str) -> None:
-    """DELETE /users/{uuid} (auth.md §1: its refresh tokens go with it)."""
+    """DELETE /users/{uuid} (docs/wazo-api.md, auth §1: its refresh tokens go with it)."""
     wazo.auth.delete_user(user_uuid)
 
 
 def _missing_acl(wazo: Wazo, refresh: str, client_id: str, acl: list[str]) -> list[str] | None:
-    """What a token minted from the new refresh token lacks (auth.md §2 scopes/check)."""
+    """What a token minted from the new refresh token lacks (docs/wazo-api.md, auth §2
+    scopes/check)."""
     data = wazo.auth.token_from_refresh(refresh, client_id, expiration=60)
     token = data["token"]
     try:

@@ -1,8 +1,8 @@
 """Export windows: which [from, until) periods are due, in the export's time zone.
 
-Pure: no clock, no files. A window starts and ends at a local midnight (Monday for weekly
-windows), so a week holding a DST change lasts 167 or 169 hours; call-logd gets the bounds with
-their explicit UTC offset (call-logd.md §2: a naive bound would be read in the DB's zone).
+Pure: no clock, no files. A window starts and ends at a local midnight (Monday for weekly windows),
+so a week holding a DST change lasts 167 or 169 hours; call-logd gets the bounds with their explicit
+UTC offset (docs/wazo-api.md, call-logd §2: a naive bound would be read in the DB's zone).
 """
 
 from __future__ import annotations

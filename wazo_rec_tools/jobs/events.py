@@ -138,7 +138,10 @@ def mirror_delivered(
     locations: Iterable[str],
     sidecars: Iterable[str],
 ) -> Event:
-    """One recording delivered by the mirror (`recording`: uuid, cdr_id, start, end)."""
+    """One recording delivered by the mirror (`recording`: uuid, cdr_id, start, end).
+
+    The id derives from the tenant and the recording: a recording is delivered once, so the
+    same delivery announced twice (by a run and by the run after it was killed) is one id."""
     return Event(
         MIRROR_DELIVERED,
         at,
@@ -151,6 +154,7 @@ def mirror_delivered(
             "locations": list(locations),
             "sidecars": list(sidecars),
         },
+        id=stable_id(f"{MIRROR_DELIVERED}|{tenant['uuid']}|{recording['uuid']}"),
     )
 
 

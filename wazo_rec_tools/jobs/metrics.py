@@ -63,6 +63,9 @@ FAMILIES: dict[str, Family] = {
     "wazo_rec_mirror_delivered_bytes_total": Family(
         "counter", "Bytes of recordings delivered by the mirror."
     ),
+    "wazo_rec_mirror_recordings_given_up": Family(
+        "gauge", "Recordings the mirror gave up on after every attempt (see mirror status)."
+    ),
     "wazo_rec_policy_drift_objects": Family(
         "gauge", "Objects that differed from the policy when the last sync started."
     ),

@@ -121,12 +121,58 @@ CREATE TABLE IF NOT EXISTS runs (
 )
 """
 
+_MIRROR = """
+CREATE TABLE mirror_recordings (
+    tenant_uuid     TEXT NOT NULL,
+    recording_uuid  TEXT NOT NULL,
+    tenant_slug     TEXT NOT NULL,
+    cdr_id          INTEGER NOT NULL,
+    start_time      TEXT NOT NULL,
+    end_time        TEXT,
+    key             TEXT NOT NULL,
+    cdr             TEXT NOT NULL,
+    status          TEXT NOT NULL,
+    spool_path      TEXT,
+    size            INTEGER,
+    sha256          TEXT,
+    sealed_sha256   TEXT,
+    delivered_to    TEXT NOT NULL DEFAULT '{}',
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT,
+    last_error      TEXT,
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    delivered_at    TEXT,
+    deleted_at      TEXT,
+    PRIMARY KEY (tenant_uuid, recording_uuid)
+);
+CREATE INDEX mirror_recordings_status ON mirror_recordings (tenant_uuid, status);
+CREATE TABLE mirror_cursors (
+    tenant_uuid  TEXT PRIMARY KEY,
+    tenant_slug  TEXT NOT NULL,
+    next_cdr_id  INTEGER NOT NULL,
+    since        TEXT NOT NULL,
+    updated_at   TEXT NOT NULL
+);
+CREATE TABLE mirror_backfills (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant_uuid  TEXT NOT NULL,
+    tenant_slug  TEXT NOT NULL,
+    from_utc     TEXT NOT NULL,
+    until_utc    TEXT NOT NULL,
+    next_cdr_id  INTEGER NOT NULL DEFAULT 0,
+    created_at   TEXT NOT NULL,
+    done_at      TEXT
+)
+"""
+
 # Append only: a released step is never edited, a new one takes the next version.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "export windows", _sql(_V1_EXPORT_WINDOWS)),
     Migration(2, "export skips", _sql(_EXPORT_SKIPS)),
     Migration(3, "notification outbox, metrics and runs", _sql(_NOTIFY_OUTBOX_AND_METRICS)),
     Migration(4, "destination uploads and delivered objects", _sql(UPLOADS_SQL)),
+    Migration(5, "per-recording mirror journal", _sql(_MIRROR)),
 )
 
 LATEST = MIGRATIONS[-1].version
@@ -148,12 +194,13 @@ def make_state_dir(path: Path) -> None:
         ) from None
 
 
-def open_state(state_dir: Path, *, create: bool = True) -> sqlite3.Connection:
+def open_state(state_dir: Path, *, create: bool = True, shared: bool = False) -> sqlite3.Connection:
     """The state database of `state_dir`, migrated to the latest schema.
 
     `create=False` opens an existing file only (read-mostly commands such as `export status`),
     and raises `StateError` when there is none; it still migrates an older file, since a
-    reader of the old layout would misread it.
+    reader of the old layout would misread it. `shared=True` lets several threads use the
+    connection, which the caller then serialises with a lock of its own.
     """
     from .folders import check_writable
 
@@ -176,7 +223,7 @@ def open_state(state_dir: Path, *, create: bool = True) -> sqlite3.Connection:
         except OSError as exc:
             raise StateError(f"cannot create the state database {path}: {exc.strerror}") from None
     try:
-        conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+        conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=not shared)
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")

@@ -55,10 +55,11 @@ class User:
 
     @classmethod
     def from_confd(cls, item: Mapping[str, Any]) -> User:
-        """Keep only what the policy needs from a confd user (confd.md §2: the list is full).
+        """Keep only what the policy needs from a confd user (docs/wazo-api.md, confd §2: the
+        list is full).
 
-        Its nested `groups` are not read: they carry no label (confd.md §2); membership
-        comes from the groups' side, `Group.members`.
+        Its nested `groups` are not read: they carry no label (docs/wazo-api.md, confd §2);
+        membership comes from the groups' side, `Group.members`.
         """
         return cls(
             id=int(item["id"]),
@@ -80,8 +81,9 @@ class Group:
     label: str
     name: str
     dtmf_record_toggle: bool = False
-    ignore_forward: bool = False  # sent back on every PUT (confd.md §3)
-    members: tuple[str, ...] = ()  # uuids of the member users (`members.users`, confd.md §3)
+    ignore_forward: bool = False  # sent back on every PUT (docs/wazo-api.md, confd §3)
+    # uuids of the member users (`members.users`, docs/wazo-api.md, confd §3)
+    members: tuple[str, ...] = ()
 
     @classmethod
     def from_confd(cls, item: Mapping[str, Any]) -> Group:
@@ -100,7 +102,7 @@ class Group:
 
 @dataclass(slots=True)
 class Queue:
-    id: int  # queues have no uuid (confd.md §4)
+    id: int  # queues have no uuid (docs/wazo-api.md, confd §4)
     tenant_uuid: str
     name: str
     label: str
@@ -119,7 +121,7 @@ class Queue:
 
 @dataclass(slots=True)
 class CallRecordExtension:
-    """The `*26` feature extension (confd.md §5)."""
+    """The `*26` feature extension (docs/wazo-api.md, confd §5)."""
 
     uuid: str
     exten: str
@@ -128,7 +130,8 @@ class CallRecordExtension:
 
 @dataclass(slots=True)
 class Retention:
-    """call-logd per-tenant retention; None = the server default applies (call-logd.md §9)."""
+    """call-logd per-tenant retention; None = the server default applies (docs/wazo-api.md,
+    call-logd §9)."""
 
     cdr_days: int | None = None
     recording_days: int | None = None

@@ -28,7 +28,8 @@ from ..retention_rule import MAX_DAYS, days_problem
 
 POLICY_VERSION = 1
 
-# confd.md §2: the five real recording fields of a user (never the synthesized call_record_enabled)
+# docs/wazo-api.md, confd §2: the five real recording fields of a user (never the synthesized
+# call_record_enabled)
 USER_FIELDS = (
     "call_record_outgoing_internal_enabled",
     "call_record_outgoing_external_enabled",
@@ -36,10 +37,11 @@ USER_FIELDS = (
     "call_record_incoming_external_enabled",
     "online_call_record_enabled",
 )
-# the four flags *26 flips for the user (confd.md §5)
+# the four flags *26 flips for the user (docs/wazo-api.md, confd §5)
 CALL_RECORD_FIELDS = USER_FIELDS[:4]
 
-# confd.md §5: exten rule of feature extensions (confd matches from the start; we match whole)
+# docs/wazo-api.md, confd §5: exten rule of feature extensions (confd matches from the start; we
+# match whole)
 FEATURE_EXTEN = re.compile(r"_[*#0-9_XxZzNn\[\].!-]{1,39}|[*#0-9]{1,40}")
 # DTMF digits Asterisk accepts in a features.conf applicationmap entry
 DTMF = re.compile(r"[0-9*#A-D]{1,10}")
@@ -155,7 +157,7 @@ class UsersPolicy(_Strict):
 
 
 class ToggleSettings(_Strict):
-    """A group's or queue's `dtmf_record_toggle` (confd.md §3, §4)."""
+    """A group's or queue's `dtmf_record_toggle` (docs/wazo-api.md, confd §3, §4)."""
 
     dtmf_record_toggle: StrictBool | None = None
 
@@ -187,7 +189,8 @@ Days = Annotated[
 
 
 class RetentionPolicy(_Strict):
-    """call-logd retention of one tenant (call-logd.md §9); keys left out keep their value."""
+    """call-logd retention of one tenant (docs/wazo-api.md, call-logd §9); keys left out keep their
+    value."""
 
     cdr_days: Days | None = None
     recording_days: Days | None = None
@@ -198,7 +201,8 @@ class RetentionPolicy(_Strict):
     def _recordings_within_cdrs(cls, value: int | None, info: ValidationInfo) -> int | None:
         cdr_days = info.data.get("cdr_days")
         if value is not None and cdr_days is not None and value > cdr_days:
-            # call-logd.md §9: refused by the server too (its message reads the other way round)
+            # docs/wazo-api.md, call-logd §9: refused by the server too (its message reads the other
+            # way round)
             raise ValueError(f"recording_days ({value}) must not exceed cdr_days ({cdr_days})")
         return value
 
@@ -219,7 +223,7 @@ class TenantPolicy(_Strict):
 
 
 class CallRecordFeature(_Strict):
-    """The `*26` feature extension (confd.md §5)."""
+    """The `*26` feature extension (docs/wazo-api.md, confd §5)."""
 
     enabled: StrictBool
     exten: StrictStr | None = None
@@ -233,7 +237,8 @@ class CallRecordFeature(_Strict):
 
 
 class ToggleRecordFeature(_Strict):
-    """The on-demand recording key, first token of applicationmap `togglerecord` (confd.md §5)."""
+    """The on-demand recording key, first token of applicationmap `togglerecord` (docs/wazo-api.md,
+    confd §5)."""
 
     exten: StrictStr
 

@@ -1,7 +1,7 @@
 """Desired vs actual -> a `Plan`: a plain value listing what would change, and the exact bodies.
 
-Every PUT reloads Asterisk modules (confd.md §0), so an object appears in the plan only when
-one of its managed fields differs, and its body carries only what the API needs.
+Every PUT reloads Asterisk modules (docs/wazo-api.md, confd §0), so an object appears in the plan
+only when one of its managed fields differs, and its body carries only what the API needs.
 """
 
 from __future__ import annotations
@@ -50,18 +50,22 @@ class Change:
         """The exact request body: minimal, and safe for Wazo's quirks."""
         after = {name: change.after for name, change in self.fields.items()}
         if self.kind == "group":
-            # confd.md §3: a group PUT without ignore_forward resets it to false
+            # docs/wazo-api.md, confd §3: a group PUT without ignore_forward resets it to false
             return {**after, "ignore_forward": self.current["ignore_forward"]}
         if self.kind == "applicationmap":
-            # confd.md §5: the PUT replaces the whole section; only togglerecord's DTMF changes
+            # docs/wazo-api.md, confd §5: the PUT replaces the whole section; only togglerecord's
+            # DTMF changes
             options = dict(self.current["options"])
             _, comma, rest = options["togglerecord"].partition(",")
             options["togglerecord"] = after["togglerecord"] + comma + rest
             return {"options": options}
         if self.kind == "retention":
-            # call-logd.md §9: omitted keys are reset to null, so the current values go back
+            # docs/wazo-api.md, call-logd §9: omitted keys are reset to null, so the current values
+            # go back
             return {**self.current, **after}
-        return after  # users (never call_record_enabled: confd.md §2), queues, feature
+        return (
+            after  # users (never call_record_enabled: docs/wazo-api.md, confd §2), queues, feature
+        )
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,10 @@
 """Read the inventory a plan needs from the stack, in as few requests as the APIs allow.
 
-Users, groups and queues come from whole lists (confd.md §2: a list item carries every
-recording field): per list, a `limit=1` probe for its size, then one request without
-`limit`, the cheapest read confd has (§1: pages re-load every matching user). Each item is
-trimmed to `User`/`Group`/`Queue` as it arrives from the stream. Global features are read
-only when the policy manages them, and need a master-tenant token (confd.md §6).
+Users, groups and queues come from whole lists (docs/wazo-api.md, confd §2: a list item carries
+every recording field): per list, a `limit=1` probe for its size, then one request without `limit`,
+the cheapest read confd has (§1: pages re-load every matching user). Each item is trimmed to
+`User`/`Group`/`Queue` as it arrives from the stream. Global features are read only when the policy
+manages them, and need a master-tenant token (docs/wazo-api.md, confd §6).
 """
 
 from __future__ import annotations

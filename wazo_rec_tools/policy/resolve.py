@@ -6,9 +6,9 @@ Rules:
   winning field by field; a field nobody sets is not managed, a user nothing matches is
   left alone;
 - `match.users` patterns are fnmatch globs compared, case-insensitively, with the username,
-  the e-mail and the uuid; `match.groups` name groups by uuid, name or label (exact), and
-  select their members as the groups list them (`members.users`, confd.md §3); with both keys
-  a user must match a pattern AND be in one of the groups;
+  the e-mail and the uuid; `match.groups` name groups by uuid, name or label (exact), and select
+  their members as the groups list them (`members.users`, docs/wazo-api.md, confd §3); with both
+  keys a user must match a pattern AND be in one of the groups;
 - group items are named by uuid, name or label; queue items by name or label; a label
   shared by several objects names all of them;
 - naming something that does not exist is an error; a glob matching nobody, a group without
@@ -334,8 +334,8 @@ class _TenantScope:
     # -- retention --------------------------------------------------------------------------------
 
     def _retention(self, managed: dict[str, int], current: Retention) -> Settings:
-        # retention_rule: the values in force after the PUT (call-logd.md §9: it carries all
-        # three keys), an unset one at its default; the same rule as `retention set`
+        # retention_rule: the values in force after the PUT (docs/wazo-api.md, call-logd §9: it
+        # carries all three keys), an unset one at its default; the same rule as `retention set`
         problem = order_problem({**current.as_dict(), **managed}, current.defaults)
         if problem:
             key = "recording_days" if "recording_days" in managed else "cdr_days"

@@ -1,4 +1,4 @@
-"""wazo-auth: tokens, tenants, users, policies (auth.md)."""
+"""wazo-auth: tokens, tenants, users, policies (docs/wazo-api.md, auth)."""
 
 from __future__ import annotations
 
@@ -41,13 +41,14 @@ class AuthClient:
     def token_from_refresh(
         self, refresh_token: str, client_id: str, *, expiration: int = 3600
     ) -> dict:
-        # auth.md §1: refresh_token + client_id in the body, no Basic credentials
+        # docs/wazo-api.md, auth §1: refresh_token + client_id in the body, no Basic credentials
         body = {"refresh_token": refresh_token, "client_id": client_id, "expiration": expiration}
         response = self.http.request("POST", "/token", json=body, auth=False, expect=(200,))
         return response.json()["data"]
 
     def create_refresh_token(self, *, username: str, password: str, client_id: str) -> str:
-        """The refresh token of `username` for `client_id` (auth.md §1: one per user+client)."""
+        """The refresh token of `username` for `client_id` (docs/wazo-api.md, auth §1: one per
+        user and client id)."""
         data = self.create_token(
             username=username,
             password=password,
@@ -61,7 +62,8 @@ class AuthClient:
         return refresh
 
     def revoke_token(self, token: str) -> None:
-        """DELETE /token/{t}; best effort (auth.md §2: 200 even for unknown tokens)."""
+        """DELETE /token/{t}; best effort (docs/wazo-api.md, auth §2: 200 even for unknown
+        tokens)."""
         self.http.redact.secrets.add(token)
         with contextlib.suppress(ApiError):
             self.http.request("DELETE", f"/token/{token}", auth=False, expect=(200, 204, 404))
@@ -76,7 +78,7 @@ class AuthClient:
         response = self.http.request(
             "POST", f"/token/{token}/scopes/check", json=body, auth=False, expect=(200,)
         )
-        return response.json()["scopes"]  # auth.md §2: a dict, not the spec's list
+        return response.json()["scopes"]  # docs/wazo-api.md, auth §2: a dict, not the spec's list
 
     def status(self) -> None:
         self.http.request("HEAD", "/status", auth=False, expect=(200,))
@@ -84,7 +86,7 @@ class AuthClient:
     # -- tenants ---------------------------------------------------------------------------
 
     def tenants(self, **filters: Any) -> list[dict]:
-        # auth.md §4: always the scoping tenant and every descendant
+        # docs/wazo-api.md, auth §4: always the scoping tenant and every descendant
         return list(self.http.paginate("/tenants", params=filters, page_size=500))
 
     # -- users and policies (export setup) ---------------------------------------------------
@@ -109,7 +111,7 @@ class AuthClient:
         return next((u for u in body.get("items", []) if u.get("username") == username), None)
 
     def delete_user(self, user_uuid: str) -> None:
-        """Deleting a user also deletes its refresh tokens (auth.md §1)."""
+        """Deleting a user also deletes its refresh tokens (docs/wazo-api.md, auth §1)."""
         self.http.request("DELETE", f"/users/{user_uuid}", expect=(204,))
 
     def set_password(self, user_uuid: str, old_password: str | None, new_password: str) -> None:

@@ -1,4 +1,4 @@
-"""wazo-calld: live calls and their recording (calld.md)."""
+"""wazo-calld: live calls and their recording (docs/wazo-api.md, calld)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ class CalldClient:
         self.http = http
 
     def calls(self, *, tenant: str | None = None, recurse: bool = False) -> list[dict]:
-        # calld.md §2: no pagination; recurse is honoured for the master tenant only
+        # docs/wazo-api.md, calld §2: no pagination; recurse is honoured for the master tenant only
         params = {"recurse": True} if recurse else None
         return self.http.get_json("/calls", params=params, tenant=tenant).get("items", [])
 

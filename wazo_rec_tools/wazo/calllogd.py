@@ -1,4 +1,4 @@
-"""wazo-call-logd: CDRs, recording media, exports, retention (call-logd.md)."""
+"""wazo-call-logd: CDRs, recording media, exports, retention (docs/wazo-api.md, call-logd)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from .http import ApiError, Download, HttpClient
 
 
 def iso(moment: datetime) -> str:
-    """call-logd.md §2: always an explicit offset; a naive datetime is a bug here."""
+    """docs/wazo-api.md, call-logd §2: always an explicit offset; a naive datetime is a bug here."""
     if moment.tzinfo is None:
         raise ValueError("call-logd needs timezone-aware datetimes")
     return moment.isoformat()
@@ -33,7 +33,8 @@ class CallLogdClient:
         until: datetime | None = None,
         **filters: Any,
     ) -> Iterator[dict]:
-        """Every matching CDR, page by page (call-logd.md §7: limit defaults to 1000)."""
+        """Every matching CDR, page by page (docs/wazo-api.md, call-logd §7: limit defaults to
+        1000)."""
         params: dict[str, Any] = {
             "recurse": recurse,
             "order": "start",
@@ -45,6 +46,35 @@ class CallLogdClient:
         if until is not None:
             params["until"] = iso(until)
         return self.http.paginate("/cdr", params=params, tenant=tenant, page_size=page_size)
+
+    def recorded_cdrs_from_id(
+        self,
+        from_id: int,
+        *,
+        tenant: str | None = None,
+        limit: int = 500,
+        from_: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[dict]:
+        """One page of recorded CDRs with `id >= from_id`, in id order (docs/wazo-api.md, call-logd
+        §7).
+
+        Keyset pagination: the caller asks again from the last id + 1, so CDRs written while
+        it reads are neither skipped nor repeated the way offsets would.
+        """
+        params: dict[str, Any] = {
+            "from_id": max(0, int(from_id)),
+            "recorded": True,
+            "order": "id",
+            "direction": "asc",
+            "limit": limit,
+        }
+        if from_ is not None:
+            params["from"] = iso(from_)
+        if until is not None:
+            params["until"] = iso(until)
+        body = self.http.get_json("/cdr", params=params, tenant=tenant)
+        return list(body.get("items") or [])
 
     def get_cdr(self, cdr_id: int, *, tenant: str | None = None) -> dict:
         return self.http.get_json(f"/cdr/{int(cdr_id)}", tenant=tenant)
@@ -59,12 +89,14 @@ class CallLogdClient:
         *,
         tenant: str | None = None,
         progress: Any = None,
+        sync: bool = True,
     ) -> Download:
         return self.http.download(
             f"/cdr/{int(cdr_id)}/recordings/{recording_uuid}/media",
             dest,
             tenant=tenant,
             progress=progress,
+            sync=sync,
         )
 
     def delete_recording(
@@ -78,7 +110,7 @@ class CallLogdClient:
         )
 
     def delete_recordings(self, cdr_ids: list[int], *, tenant: str | None = None) -> None:
-        """Bulk delete; all-or-nothing on the server (call-logd.md §8)."""
+        """Bulk delete; all-or-nothing on the server (docs/wazo-api.md, call-logd §8)."""
         self.http.request(
             "DELETE",
             "/cdr/recordings/media",
@@ -100,7 +132,8 @@ class CallLogdClient:
     ) -> str | None:
         """Launch an export; its uuid, or None when there is nothing to export.
 
-        call-logd.md §2: the body must be `{}`; the export is stored under the token's tenant.
+        docs/wazo-api.md, call-logd §2: the body must be `{}`; the export is stored under the
+        token's tenant.
         """
         params: dict[str, Any] = {"from": iso(from_), "until": iso(until)}
         if recurse:
@@ -120,7 +153,9 @@ class CallLogdClient:
             if exc.status == 400 and exc.error_id == "no-recording-to-export":
                 return None
             raise
-        return response.json()["uuid"]  # call-logd.md §11.1: `uuid`, not `export_uuid`
+        return response.json()[
+            "uuid"
+        ]  # docs/wazo-api.md, call-logd §11.1: `uuid`, not `export_uuid`
 
     def get_export(self, export_uuid: str, *, tenant: str | None = None) -> dict:
         return self.http.get_json(f"/exports/{export_uuid}", tenant=tenant)
@@ -128,7 +163,8 @@ class CallLogdClient:
     def download_export(
         self, export_uuid: str, dest: Path, *, tenant: str | None = None, progress: Any = None
     ) -> Download:
-        # call-logd.md §5: non-recursive; `tenant` must be the export's own (the token's) tenant
+        # docs/wazo-api.md, call-logd §5: non-recursive; `tenant` must be the export's own (the
+        # token's) tenant
         return self.http.download(
             f"/exports/{export_uuid}/download", dest, tenant=tenant, progress=progress
         )
@@ -141,7 +177,7 @@ class CallLogdClient:
     def put_retention(self, body: dict, *, tenant: str | None = None) -> None:
         keys = {"cdr_days", "recording_days", "export_days"}
         if set(body) != keys:
-            # call-logd.md §9: omitted keys are reset to null
+            # docs/wazo-api.md, call-logd §9: omitted keys are reset to null
             raise ValueError("a retention PUT must carry cdr_days, recording_days and export_days")
         self.http.request("PUT", "/retention", json=body, tenant=tenant, expect=(204,))
 

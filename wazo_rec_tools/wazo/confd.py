@@ -1,10 +1,11 @@
 """wazo-confd: users, groups, queues, the *26 feature extension and the *3 applicationmap key.
 
-confd.md: every PUT reloads Asterisk modules, so callers PUT only objects that change, with
-minimal partial bodies. The two body rules below protect real stacks and are enforced here.
+docs/wazo-api.md (confd): every PUT reloads Asterisk modules, so callers PUT only objects that
+change, with minimal partial bodies. The two body rules below protect real stacks and are enforced
+here.
 
-Whole lists are read in one request without `limit` (`read_all`): above 101 or without a
-limit, confd loads every matching user before cutting the page (confd.md §1), so pages cost
+Whole lists are read in one request without `limit` (`read_all`): above 101 or without a limit,
+confd loads every matching user before cutting the page (docs/wazo-api.md, confd §1), so pages cost
 the whole tenant each and one request is the cheapest read there is.
 """
 
@@ -72,7 +73,8 @@ class ConfdClient:
     def users_by_uuid(
         self, uuids: Sequence[str], trim: Callable[[dict], T], *, tenant: str | None = None
     ) -> list[T]:
-        """These users only (confd.md §1: `uuid` takes a comma-separated list), in chunks."""
+        """These users only (docs/wazo-api.md, confd §1: `uuid` takes a comma-separated list), in
+        chunks."""
         found: list[T] = []
         for start in range(0, len(uuids), UUID_CHUNK):
             chunk = uuids[start : start + UUID_CHUNK]
@@ -91,9 +93,9 @@ class ConfdClient:
         page_size: int = 1000,
         **filters: Any,
     ) -> Iterator[dict]:
-        """Full users, recording fields included (confd.md §2: no `view`).
+        """Full users, recording fields included (docs/wazo-api.md, confd §2: no `view`).
 
-        `filters`: confd.md §1 exact-match columns, e.g. username=..., email=...
+        `filters`: docs/wazo-api.md, confd §1 exact-match columns, e.g. username=..., email=...
         """
         return self.http.paginate(
             "/users", params={**filters, "recurse": recurse}, tenant=tenant, page_size=page_size
@@ -104,11 +106,12 @@ class ConfdClient:
 
     def update_user(self, user_uuid: str, body: dict) -> None:
         if "call_record_enabled" in body:
-            # confd.md §2: rejected together with call_record_*_enabled; deprecated anyway
+            # docs/wazo-api.md, confd §2: rejected together with call_record_*_enabled; deprecated
+            # anyway
             raise ValueError(
                 "call_record_enabled must not be sent; use the four call_record_* fields"
             )
-        # never ?recursive=true (confd.md §2: it drops groups and lines)
+        # never ?recursive=true (docs/wazo-api.md, confd §2: it drops groups and lines)
         self.http.request("PUT", f"/users/{user_uuid}", json=body, expect=(204,))
 
     # -- groups ----------------------------------------------------------------------------
@@ -121,11 +124,12 @@ class ConfdClient:
 
     def update_group(self, group_uuid: str, body: dict) -> None:
         if "ignore_forward" not in body:
-            # confd.md §3: a group PUT without ignore_forward resets it to false
+            # docs/wazo-api.md, confd §3: a group PUT without ignore_forward resets it to false
             raise ValueError("a group PUT must carry the group's current ignore_forward")
         self.http.request("PUT", f"/groups/{group_uuid}", json=body, expect=(204,))
 
-    # -- queues (int id only: confd.md §4) ---------------------------------------------------
+    # -- queues (int id only: docs/wazo-api.md, confd §4)
+    # ---------------------------------------------------
 
     def queues(self, *, tenant: str | None = None, recurse: bool = False) -> Iterator[dict]:
         return self.http.paginate("/queues", params={"recurse": recurse}, tenant=tenant)
@@ -136,21 +140,23 @@ class ConfdClient:
     def update_queue(self, queue_id: int, body: dict) -> None:
         self.http.request("PUT", f"/queues/{int(queue_id)}", json=body, expect=(204,))
 
-    # -- global features (master tenant only: confd.md §6) ----------------------------------
+    # -- global features (master tenant only: docs/wazo-api.md, confd §6)
+    # ----------------------------------
 
     def extension_features(self, *, feature: str | None = None) -> list[dict]:
         params = {"feature": feature} if feature else None
         return list(self.http.paginate("/extensions/features", params=params))
 
     def update_extension_feature(self, uuid: str, body: dict) -> None:
-        # confd.md §5: by uuid since wazo-23.12
+        # docs/wazo-api.md, confd §5: by uuid since wazo-23.12
         self.http.request("PUT", f"/extensions/features/{uuid}", json=body, expect=(204,))
 
     def applicationmap(self) -> dict[str, str]:
         return self.http.get_json("/asterisk/features/applicationmap").get("options", {})
 
     def put_applicationmap(self, options: dict[str, str]) -> None:
-        # confd.md §5: full replacement of the section; the caller sends every key back
+        # docs/wazo-api.md, confd §5: full replacement of the section; the caller sends every key
+        # back
         if "togglerecord" not in options:
             raise ValueError("the applicationmap must keep its togglerecord key")
         self.http.request(

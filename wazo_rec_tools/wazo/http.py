@@ -33,7 +33,7 @@ T = TypeVar("T")
 
 
 class _TokenPathFilter(logging.Filter):
-    """urllib3 logs request lines at DEBUG; auth.md §2 puts tokens in some paths."""
+    """urllib3 logs request lines at DEBUG; docs/wazo-api.md, auth §2 puts tokens in some paths."""
 
     _pattern = re.compile(r"(/token/)[^/\s?\"]+")
 
@@ -106,17 +106,17 @@ def error_message(response: requests.Response) -> tuple[str, str | None, dict]:
         body = response.json()
     except ValueError:
         return response.reason or f"HTTP {response.status_code}", None, {}
-    if isinstance(body, list):  # confd.md §7: a list of strings
+    if isinstance(body, list):  # docs/wazo-api.md, confd §7: a list of strings
         return "; ".join(str(item) for item in body) or response.reason, None, {}
     if isinstance(body, dict):
-        if "reason" in body and "message" not in body:  # auth.md §7 legacy shape
+        if "reason" in body and "message" not in body:  # docs/wazo-api.md, auth §7 legacy shape
             reason = body["reason"]
             text = "; ".join(map(str, reason)) if isinstance(reason, list) else str(reason)
             return text, None, {}
         message = str(body.get("message") or response.reason)
         details = body.get("details") if isinstance(body.get("details"), dict) else {}
         if body.get("error_id") == "invalid-data" and details:
-            # call-logd.md §10: the useful part of a validation error is in details
+            # docs/wazo-api.md, call-logd §10: the useful part of a validation error is in details
             message = f"{message} ({_summarise_details(details)})"
         return message, body.get("error_id"), details
     if isinstance(body, str) and body:
@@ -237,7 +237,8 @@ class HttpClient:
         message, error_id, details = error_message(response)
         message = self.redact(message)
         if response.status_code == 401 and authenticated:
-            # confd.md §7: a 401 body may be the token itself; say what it means instead
+            # docs/wazo-api.md, confd §7: a 401 body may be the token itself; say what it means
+            # instead
             message = (
                 "unauthorized: the token was refused (expired, missing permission "
                 "or tenant not visible to it)"
@@ -365,11 +366,13 @@ class HttpClient:
         params: dict | None = None,
         tenant: str | None = None,
         progress: Any = None,
+        sync: bool = True,
     ) -> Download:
         """Stream a body into `dest` (never whole in memory), return size and sha256.
 
         `dest` appears only complete and fsynced (`durable.stream_into`: `<dest>.part` until
-        then). A stream cut half-way is fetched again from the start (GET is idempotent).
+        then; `sync=False` skips the fsync, for a copy hashed again before use). A stream cut
+        half-way is fetched again from the start (GET is idempotent).
         """
         for attempt in range(1, self.retries + 2):
             response = self.request(
@@ -379,7 +382,7 @@ class HttpClient:
             size = 0
             try:
                 # recordings are personal data: files start private (0600), callers may widen
-                with response, durable.stream_into(dest, 0o600) as out:
+                with response, durable.stream_into(dest, 0o600, sync=sync) as out:
                     for chunk in response.iter_content(CHUNK):
                         out.write(chunk)
                         digest.update(chunk)

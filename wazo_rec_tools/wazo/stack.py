@@ -17,8 +17,8 @@ from .tokens import PasswordTokens, RefreshTokens, TokenSource
 
 
 class Wazo:
-    """Clients for auth, confd, call-logd and calld. Use as a context manager: the access
-    token is revoked on exit (auth.md §1: sessions are capped)."""
+    """Clients for auth, confd, call-logd and calld. Use as a context manager: the access token is
+    revoked on exit (docs/wazo-api.md, auth §1: sessions are capped)."""
 
     def __init__(
         self,
@@ -91,7 +91,7 @@ class Wazo:
         return tenant
 
     def tenants(self) -> list[dict]:
-        """Every tenant visible to the token (auth.md §4), read once."""
+        """Every tenant visible to the token (docs/wazo-api.md, auth §4), read once."""
         if self._tenants is None:
             self._tenants = self.auth.tenants()
         return self._tenants

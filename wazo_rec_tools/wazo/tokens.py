@@ -1,8 +1,8 @@
 """Access tokens: minted from a password or a refresh token, renewed on 401, revoked at the end.
 
-auth.md §1: a refresh token is used with its client id and no Basic credentials; it does not
-rotate, so the same one keeps working. Tokens are revoked when done because users are capped
-at 100 live sessions.
+docs/wazo-api.md, auth §1: a refresh token is used with its client id and no Basic credentials; it
+does not rotate, so the same one keeps working. Tokens are revoked when done because users are
+capped at 100 live sessions.
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ class RefreshTokens(_MintedTokens):
 
 
 def _expiry(data: dict) -> float:
-    # auth.md §1: use utc_expires_at (naive UTC), not expires_at (server-local)
+    # docs/wazo-api.md, auth §1: use utc_expires_at (naive UTC), not expires_at (server-local)
     raw = data.get("utc_expires_at")
     if raw:
         try:

@@ -1,0 +1,1 @@
+"""Per-recording delivery: every new recording in the customer's storage minutes after the call."""
