@@ -147,6 +147,25 @@ def _importable(name: str) -> bool:
         return False
 
 
+def bucket_url(value: str, shape: str, *, needs_path: bool = False) -> str:
+    """A store URL (`s3://bucket/prefix`…): a host part, no credentials, query or fragment;
+    `shape` says what it should look like."""
+    parts = urlsplit(value)
+    bad = not parts.netloc or "@" in parts.netloc or parts.query or parts.fragment
+    if bad or (needs_path and not parts.path.strip("/")):
+        raise ValueError(f"{value!r}: {shape}")
+    return value.rstrip("/")
+
+
+def endpoint_url(value: str | None) -> str | None:
+    """An `endpoint_url` option: http(s), never with a password in it."""
+    if value is not None:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must start with https:// (or http://)")
+        url_without_userinfo_secret(value)
+    return value
+
+
 def url_without_userinfo_secret(value: str) -> str:
     """Refuse `user:password@` in a URL: secrets are named by `credentials`, never inline."""
     netloc = urlsplit(value).netloc

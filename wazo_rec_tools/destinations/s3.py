@@ -22,7 +22,7 @@ from pydantic import Field, StrictStr, field_validator
 from ..errors import UserError
 from .base import AlreadyThere, Found, Source, Store
 from .entries import Options as _Options
-from .entries import url_without_userinfo_secret
+from .entries import bucket_url, endpoint_url
 from .uploads import UploadLog
 
 MIB = 1024 * 1024
@@ -43,19 +43,12 @@ class Options(_Options):
     @field_validator("url")
     @classmethod
     def _url(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if not parts.netloc or "@" in parts.netloc or parts.query or parts.fragment:
-            raise ValueError(f"{value!r}: an S3 destination is s3://bucket/prefix")
-        return value.rstrip("/")
+        return bucket_url(value, "an S3 destination is s3://bucket/prefix")
 
     @field_validator("endpoint_url")
     @classmethod
     def _endpoint(cls, value: str | None) -> str | None:
-        if value is not None:
-            if not value.startswith(("https://", "http://")):
-                raise ValueError("must start with https:// (or http://)")
-            url_without_userinfo_secret(value)
-        return value
+        return endpoint_url(value)
 
 
 class S3Store(Store):
