@@ -73,7 +73,7 @@ def test_full_example_loads(tmp_path):
         ),
         (
             "notify:\n  - healthchecks: https://h.example/x\n    jobs: [backup]\n",
-            "3:11: notify.0.jobs: unknown job 'backup' (known: export, mirror, sync)",
+            "3:11: notify.0.jobs: unknown job 'backup' (known: export, mirror, sync, audit)",
         ),
         (
             "notify:\n  - healthchecks: https://h.example/x\n    colour: red\n",

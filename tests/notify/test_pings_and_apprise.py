@@ -105,7 +105,7 @@ def test_status_lists_the_hooks_and_checks_them_without_a_call(
     assert hooks[0]["follows"] == ["export.failed"]
     assert "credential 'missing-secret'" in hooks[1]["problem"]
     assert hooks[2]["target"] == f"{receiver.url}/ping/5d1…"
-    assert hooks[2]["follows"] == ["export", "mirror", "sync"]
+    assert hooks[2]["follows"] == ["export", "mirror", "sync", "audit"]
     assert receiver.requests == []
     text = run_cli("status").stdout
     assert f"notify     ok    webhook {receiver.url}/hook?…: export.failed" in text
