@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..config import MirrorConfig
 from ..destinations import Destination, DestinationError
@@ -44,6 +45,7 @@ from .journal import MirrorJournal, Recording
 from .layout import Found, recordings_of, sidecar, sidecar_key, utc
 
 PAGE_SIZE = 500
+THREAD_SAFE_SCHEMES = frozenset({"file", "s3", "azure"})
 OVERLAP_IDS = 50
 DELETE_BATCH = 100
 FIRST_RUN_LOOKBACK = timedelta(days=1)
@@ -150,9 +152,14 @@ class MirrorJob:
         # where recordings go (a dry run opens no destination, and names them only)
         self.urls = [d.url for d in destinations] or list(urls or [])
         self.clock = clock
-        # a store's client is not always safe to share between threads: one call at a time
-        # per destination (downloads and file:// writes still run side by side)
-        self._locks = {d.url: threading.Lock() for d in destinations}
+        # boto3's and azure-storage-blob's clients and the file store are safe to share between
+        # threads; the GCS and SFTP clients get one call at a time (downloads stay parallel)
+        self._locks = {
+            d.url: contextlib.nullcontext()
+            if urlsplit(d.url).scheme in THREAD_SAFE_SCHEMES
+            else threading.Lock()
+            for d in destinations
+        }
 
     # -- the run ---------------------------------------------------------------------------
 
