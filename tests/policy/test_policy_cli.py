@@ -6,34 +6,10 @@ import json
 
 import pytest
 
-from wazo_rec_tools.policy.model import USER_FIELDS
 from wazo_rec_tools.sandbox import Sandbox
 
 ONLINE = "online_call_record_enabled"
 ACME = "version: 1\ntenants:\n  - tenant: acme\n"
-
-
-@pytest.fixture
-def stack(sandbox: Sandbox) -> Sandbox:
-    """The sandbox with every user flag and group/queue toggle false, and a clean request log."""
-    with sandbox.store.lock:
-        for user in sandbox.store.confd.users.values():
-            user.update(dict.fromkeys(USER_FIELDS, False))
-        for obj in [*sandbox.store.confd.groups.values(), *sandbox.store.confd.queues.values()]:
-            obj["dtmf_record_toggle"] = False
-        sandbox.store.confd.changed()
-    sandbox.log.clear()
-    return sandbox
-
-
-@pytest.fixture
-def write_policy(config_file):
-    def write(text: str) -> str:
-        path = config_file.parent / "policy.yml"
-        path.write_text(text)
-        return str(path)
-
-    return write
 
 
 def tenant_uuid(sb: Sandbox, slug: str) -> str:

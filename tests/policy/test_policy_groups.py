@@ -12,29 +12,6 @@ from wazo_rec_tools.sandbox import Sandbox
 ONLINE = "online_call_record_enabled"
 
 
-@pytest.fixture
-def stack(sandbox: Sandbox) -> Sandbox:
-    """Every user flag and group/queue toggle false, and a clean request log."""
-    with sandbox.store.lock:
-        for user in sandbox.store.confd.users.values():
-            user.update(dict.fromkeys(USER_FIELDS, False))
-        for obj in [*sandbox.store.confd.groups.values(), *sandbox.store.confd.queues.values()]:
-            obj["dtmf_record_toggle"] = False
-        sandbox.store.confd.changed()
-    sandbox.log.clear()
-    return sandbox
-
-
-@pytest.fixture
-def write_policy(config_file):
-    def write(text: str) -> str:
-        path = config_file.parent / "policy.yml"
-        path.write_text(text)
-        return str(path)
-
-    return write
-
-
 def group(sb: Sandbox, slug: str, label: str) -> dict:
     tenant = sb.store.tenant(slug)["uuid"]
     return next(

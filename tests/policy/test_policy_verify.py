@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.support import connect
 from wazo_rec_tools.policy.apply import apply_plan, refreshed
 from wazo_rec_tools.policy.load import load_policy_text
-from wazo_rec_tools.policy.model import USER_FIELDS
 from wazo_rec_tools.policy.plan import build_plan
 from wazo_rec_tools.policy.read import policy_scope, read_inventory, visible_tenants
 from wazo_rec_tools.policy.resolve import resolve
@@ -15,27 +12,6 @@ from wazo_rec_tools.sandbox import Sandbox
 
 ONLINE = "online_call_record_enabled"
 USERS = r"/confd/1\.1/users$"
-
-
-@pytest.fixture
-def stack(sandbox: Sandbox) -> Sandbox:
-    """Every user flag and group/queue toggle false, and a clean request log."""
-    with sandbox.store.lock:
-        for user in sandbox.store.confd.users.values():
-            user.update(dict.fromkeys(USER_FIELDS, False))
-        for obj in [*sandbox.store.confd.groups.values(), *sandbox.store.confd.queues.values()]:
-            obj["dtmf_record_toggle"] = False
-        sandbox.store.confd.changed()
-    sandbox.log.clear()
-    return sandbox
-
-
-@pytest.fixture
-def write_policy(config_file):
-    def write(text: str) -> None:
-        (config_file.parent / "policy.yml").write_text(text)
-
-    return write
 
 
 def acme_users(sb: Sandbox) -> list[dict]:
